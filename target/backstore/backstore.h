@@ -1,0 +1,97 @@
+/* The backstore interface: the SCSI core submits byte-addressed reads,
+ * writes, flushes and discards here and is called back on completion. A
+ * backstore knows nothing of CDBs, LUNs or sense data.
+ *
+ * I/O goes through a per-worker bs_ring (one io_uring a worker thread), so no
+ * lock is taken on the I/O path. Completions run on the worker that
+ * submitted, either from bs_ring_reap() or, for backstores that finish at
+ * once (ramdisk), from inside bs_submit() itself: a caller must not touch
+ * the bs_io after bs_submit() unless it knows the callback has not run. */
+#ifndef TANDEM_BACKSTORE_BACKSTORE_H
+#define TANDEM_BACKSTORE_BACKSTORE_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct bs_ring;
+struct backstore;
+
+enum bs_op {
+	BS_OP_READ,
+	BS_OP_WRITE,
+	BS_OP_FLUSH,		/* make everything written so far durable */
+	BS_OP_DISCARD,		/* unmap: later reads return zeroes */
+	BS_OP_WRITE_ZEROES,	/* allocate-and-zero (or unmap if that reads zero) */
+};
+
+#define BS_F_FUA 0x1		/* WRITE: durable before completion */
+
+struct bs_io {
+	enum bs_op op;
+	unsigned flags;
+	uint64_t offset;	/* bytes, multiple of the block size */
+	uint64_t len;		/* bytes */
+	void *buf;		/* READ/WRITE: len bytes, 4096-aligned */
+	/* err is 0 or a negative errno. */
+	void (*done)(struct bs_io *io, int err);
+	void *priv;		/* the submitter's */
+};
+
+enum bs_kind { BS_RAMDISK, BS_FILEIO, BS_BLOCK };
+
+/* What the daemon configures; every field checked by bs_open(). */
+struct bs_config {
+	enum bs_kind kind;
+	char name[64];
+	char path[PATH_MAX];	/* fileio, block */
+	uint64_t size;		/* ramdisk: required; fileio: creates/extends
+				   the file to this size if non-zero */
+	uint32_t block_size;	/* logical block size: 512 or 4096; 0 = 512 */
+	bool write_back;	/* fileio: buffered writes, flushed on SYNC CACHE
+				   or FUA; false = write-through */
+	bool readonly;
+};
+
+struct bs_ops {
+	const char *plugin;	/* targetcli's plugin name */
+	int (*open)(struct backstore *bs, char *err, size_t errlen);
+	void (*close)(struct backstore *bs);
+	void (*submit)(struct backstore *bs, struct bs_ring *ring,
+		       struct bs_io *io);
+};
+
+struct backstore {
+	const struct bs_ops *ops;
+	struct bs_config cfg;
+	uint64_t size;		/* usable bytes, a multiple of block_size */
+	uint32_t block_size;
+	uint32_t phys_block_size;
+	bool can_discard;	/* DISCARD really frees space and reads zero */
+	int fd;			/* fileio, block; -1 otherwise */
+	void *priv;		/* kind-specific state */
+};
+
+/* Opens the backing store described by cfg. On failure returns NULL and
+ * writes into err what failed and why (naming the path or field). */
+struct backstore *bs_open(const struct bs_config *cfg, char *err, size_t errlen);
+void bs_close(struct backstore *bs);
+
+/* Submits io; bounds are checked by the caller (the SCSI core). */
+void bs_submit(struct backstore *bs, struct bs_ring *ring, struct bs_io *io);
+
+/* Per-worker completion ring. */
+struct bs_ring *bs_ring_create(unsigned entries, char *err, size_t errlen);
+void bs_ring_destroy(struct bs_ring *ring);
+/* An eventfd that becomes readable when completions are waiting. */
+int bs_ring_eventfd(const struct bs_ring *ring);
+/* Submits everything queued since the last call (one syscall for a batch);
+ * the worker calls it before it sleeps. */
+void bs_ring_submit(struct bs_ring *ring);
+/* Runs the callbacks of every finished I/O; returns how many. */
+unsigned bs_ring_reap(struct bs_ring *ring);
+/* I/Os submitted and not yet completed. */
+unsigned bs_ring_inflight(const struct bs_ring *ring);
+
+#endif

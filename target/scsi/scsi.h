@@ -1,0 +1,180 @@
+/* The SCSI core's interface, transport-free. A fabric (iscsi/) hands the core
+ * commands as struct scsi_cmd and is called back through scsi_fabric_ops when
+ * one completes; the core never sees a PDU. The daemon creates LUs
+ * (scsi_lu_create) over backstores and target ports (struct scsi_tport) and
+ * hands them to the fabric.
+ *
+ * Life of a command, on the worker that owns the connection:
+ *   fabric fills the "fabric" fields, calls scsi_cmd_setup();
+ *     -1: status and sense are set, the command is over (send status);
+ *      0: cmd->dir and cmd->data_len say what data moves; cmd->buf holds
+ *         data_len bytes. For SCSI_DIR_WRITE the fabric fills buf[0,data_len)
+ *         with the data-out, then calls scsi_cmd_execute().
+ *   scsi_cmd_execute() ends, maybe from inside itself, in ops->done(cmd):
+ *     status/sense are set; for SCSI_DIR_READ, buf[0,data_len) is the
+ *     data-in (data_len may have shrunk to what the command produced).
+ *   the fabric sends data and status, then calls scsi_cmd_release(). */
+#ifndef TANDEM_SCSI_SCSI_H
+#define TANDEM_SCSI_SCSI_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "backstore/backstore.h"
+#include "common/bufpool.h"
+#include "common/list.h"
+
+#define SCSI_CDB_MAX 32
+#define SCSI_SENSE_MAX 96
+#define SCSI_NAME_MAX 224		/* iSCSI names are at most 223 bytes */
+#define SCSI_PORT_NAME_MAX 256		/* name + ",i,0x" + 12 hex digits */
+/* Largest transfer one command may ask for (Block Limits VPD). */
+#define SCSI_MAX_XFER_BYTES (8u << 20)
+
+enum scsi_status {
+	SAM_STAT_GOOD = 0x00,
+	SAM_STAT_CHECK_CONDITION = 0x02,
+	SAM_STAT_CONDITION_MET = 0x04,
+	SAM_STAT_BUSY = 0x08,
+	SAM_STAT_RESERVATION_CONFLICT = 0x18,
+	SAM_STAT_TASK_SET_FULL = 0x28,
+	SAM_STAT_TASK_ABORTED = 0x40,
+};
+
+enum scsi_dir { SCSI_DIR_NONE, SCSI_DIR_READ, SCSI_DIR_WRITE };
+
+/* A target port (an iSCSI TPG). Names are as SPC-4 and RFC 7143 spell them. */
+struct scsi_tport {
+	char target_name[SCSI_NAME_MAX];	/* "iqn.2003-01.org.example:t1" */
+	char name[SCSI_PORT_NAME_MAX];		/* target_name ",t,0x0001" */
+	uint16_t rtpi;				/* relative target port id */
+	uint16_t tpg_id;			/* ALUA target port group */
+};
+
+struct scsi_lu;
+
+/* LUNs one nexus may address (the TPG's LUNs, or an ACL's mapped LUNs). */
+struct scsi_lun_entry {
+	uint64_t lun;
+	struct scsi_lu *lu;
+	bool write_protect;	/* mapped read-only for this initiator */
+};
+
+struct scsi_lun_table {
+	unsigned count;
+	struct scsi_lun_entry *ent;	/* sorted by lun */
+};
+
+const struct scsi_lun_entry *scsi_lun_table_find(const struct scsi_lun_table *t,
+						 uint64_t lun);
+
+/* One I_T nexus, created by the fabric when a session logs in. */
+struct scsi_nexus {
+	char i_name[SCSI_NAME_MAX];		/* initiator name */
+	char i_port[SCSI_PORT_NAME_MAX];	/* i_name ",i,0x" ISID */
+	const struct scsi_tport *tport;
+	const struct scsi_lun_table *luns;
+	uint64_t id;				/* unique while the daemon runs */
+};
+
+/* Identity and behaviour of a logical unit; identical on both nodes. */
+struct scsi_lu_config {
+	char name[64];			/* storage object name */
+	char vendor[9];			/* INQUIRY T10 vendor, e.g. "TANDEM" */
+	char product[17];
+	char revision[5];
+	char serial[65];		/* unit serial number (VPD 80h) */
+	uint8_t naa[16];		/* NAA IEEE Registered Extended (type 6) */
+	bool write_cache;		/* WCE reported and honoured (fileio
+					   write-back only) */
+	bool readonly;
+	bool emulate_tpu;		/* UNMAP */
+	bool emulate_tpws;		/* WRITE SAME with UNMAP */
+};
+
+struct scsi_lu_stats {
+	atomic_uint_fast64_t read_cmds, write_cmds, other_cmds;
+	atomic_uint_fast64_t read_bytes, write_bytes;
+	atomic_uint_fast64_t errors;
+};
+
+struct scsi_lu {
+	struct scsi_lu_config cfg;
+	struct backstore *bs;
+	uint32_t block_size;
+	uint64_t nblocks;		/* what the initiator sees */
+	pthread_mutex_t lock;		/* this LU's shared state below */
+	struct list_head nexus_state;	/* per-nexus UA state (core-private) */
+	uint64_t ua_generation;		/* core-private */
+	struct scsi_lu_stats stats;
+	void *core;			/* core-private extension */
+};
+
+/* Creates a LU over an opened backstore; NULL with err set on failure. */
+struct scsi_lu *scsi_lu_create(struct backstore *bs,
+			       const struct scsi_lu_config *cfg,
+			       char *err, size_t errlen);
+void scsi_lu_destroy(struct scsi_lu *lu);
+
+/* The nexus is gone (session closed): forget its per-LU state. */
+void scsi_lu_nexus_gone(struct scsi_lu *lu, const struct scsi_nexus *n);
+/* LOGICAL UNIT RESET from nexus `by`: every other nexus sees a unit
+ * attention (BUS DEVICE RESET FUNCTION OCCURRED). */
+void scsi_lu_reset(struct scsi_lu *lu, const struct scsi_nexus *by);
+/* Establish a unit attention for every nexus (e.g. capacity changed). */
+void scsi_lu_ua_all(struct scsi_lu *lu, uint8_t asc, uint8_t ascq);
+
+struct scsi_cmd;
+
+struct scsi_fabric_ops {
+	void (*done)(struct scsi_cmd *cmd);
+};
+
+struct scsi_cmd {
+	/* Set by the fabric. */
+	uint8_t cdb[SCSI_CDB_MAX];
+	uint8_t cdb_len;
+	uint8_t task_attr;		/* SAM task attribute */
+	uint64_t lun;
+	const struct scsi_lun_entry *lun_ent;	/* NULL: LUN not mapped */
+	const struct scsi_nexus *nexus;
+	uint32_t edtl;			/* expected data transfer length */
+	enum scsi_dir fabric_dir;	/* what the fabric says is expected */
+	struct bufpool *pool;		/* the worker's */
+	struct bs_ring *ring;		/* the worker's */
+	const struct scsi_fabric_ops *ops;
+
+	/* Set by the core. */
+	enum scsi_dir dir;
+	uint32_t data_len;
+	uint8_t *buf;
+	size_t buf_cap;
+	uint8_t status;
+	uint8_t sense_len;
+	uint8_t sense[SCSI_SENSE_MAX];
+
+	/* Private to the core. */
+	struct bs_io bio;
+	struct scsi_lu *lu;
+	uint64_t lba;
+	uint32_t nblocks;
+	uint32_t step;
+	void (*next)(struct scsi_cmd *cmd, int err);
+	uint8_t *aux;			/* second buffer (verify, compare) */
+	size_t aux_cap;
+};
+
+/* Prepares the fields the core owns before a command is set up. */
+void scsi_cmd_init(struct scsi_cmd *cmd);
+int scsi_cmd_setup(struct scsi_cmd *cmd);
+void scsi_cmd_execute(struct scsi_cmd *cmd);
+/* Returns buffers to the pool; the command may then be reused. */
+void scsi_cmd_release(struct scsi_cmd *cmd);
+
+/* Sense data helpers (fixed format unless the LU's D_SENSE is set). */
+void scsi_set_sense(struct scsi_cmd *cmd, uint8_t key, uint8_t asc, uint8_t ascq);
+
+#endif
