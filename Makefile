@@ -25,8 +25,10 @@ UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
 
 OBJ      := $(patsubst %.c,$(BUILD)/obj/%.o,$(ENGINE_SRC))
 SAN_OBJ  := $(patsubst %.c,$(BUILD)/san/%.o,$(ENGINE_SRC))
-LIB      := $(BUILD)/libtandem.a
-SAN_LIB  := $(BUILD)/libtandem-san.a
+# Objects are linked directly, not through an archive: ar keeps only base
+# names, and two layers may well both have a worker.c.
+LIB      := $(OBJ)
+SAN_LIB  := $(SAN_OBJ)
 TANDEMD  := $(BUILD)/tandemd
 SAN_TANDEMD := $(BUILD)/tandemd-san
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
@@ -43,19 +45,21 @@ $(BUILD)/san/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -c $< -o $@
 
-$(LIB): $(OBJ)
-	@rm -f $@
-	ar rcs $@ $^
-$(SAN_LIB): $(SAN_OBJ)
-	@rm -f $@
-	ar rcs $@ $^
-
 $(TANDEMD): $(BUILD)/obj/target/daemon/main.o $(LIB)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
 $(SAN_TANDEMD): $(BUILD)/san/target/daemon/main.o $(SAN_LIB)
 	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ $^ $(LDLIBS)
 
+# test_crc32c includes crc32c.c itself to compare its two static
+# implementations, so it links alone.
+$(BUILD)/unit/test_crc32c: $(BUILD)/obj/tests/unit/test_crc32c.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+$(BUILD)/unit-san/test_crc32c: $(BUILD)/san/tests/unit/test_crc32c.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 $(BUILD)/unit/%: $(BUILD)/obj/tests/unit/%.o $(LIB)
+	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 $(BUILD)/unit-san/%: $(BUILD)/san/tests/unit/%.o $(SAN_LIB)
 	@mkdir -p $(dir $@)

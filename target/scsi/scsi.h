@@ -128,6 +128,7 @@ void scsi_lu_reset(struct scsi_lu *lu, const struct scsi_nexus *by);
 void scsi_lu_ua_all(struct scsi_lu *lu, uint8_t asc, uint8_t ascq);
 
 struct scsi_cmd;
+struct scsi_op;
 
 struct scsi_fabric_ops {
 	void (*done)(struct scsi_cmd *cmd);
@@ -165,6 +166,9 @@ struct scsi_cmd {
 	void (*next)(struct scsi_cmd *cmd, int err);
 	uint8_t *aux;			/* second buffer (verify, compare) */
 	size_t aux_cap;
+	const struct scsi_op *op;	/* dispatch table entry */
+	uint32_t flags;			/* CDB bits decoded at setup */
+	struct list_head link;		/* LU-wide list of atomic commands */
 };
 
 /* Prepares the fields the core owns before a command is set up. */

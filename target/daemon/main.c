@@ -1,0 +1,238 @@
+/* tandemd: loads the configuration, opens the backstores, starts one worker
+ * a core and the portals, and runs until SIGTERM/SIGINT, then shuts down in
+ * order: portals, connections (draining I/O in flight), LUs, backstores. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <qb/qblog.h>
+
+#include "daemon/config.h"
+#include "daemon/listener.h"
+#include "daemon/log.h"
+#include "daemon/objects.h"
+#include "daemon/workers.h"
+
+#define DEFAULT_CONFIG "/etc/tandem/saveconfig.json"
+#define DEFAULT_SOCKET "/run/tandem/tandemd.sock"
+#define MAX_WORKERS 64
+
+struct options {
+	bool foreground;
+	bool debug;
+	const char *config;
+	const char *socket;
+	unsigned workers;
+};
+
+struct daemon_state {
+	struct evloop loop;
+	struct ev_handler sig_h;
+	bool stop;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: tandemd [-f] [-d] [-c CONFIG] [-s SOCKET] [-w WORKERS]\n"
+		"  -f          stay in the foreground and log to stderr\n"
+		"  -d          debug logging\n"
+		"  -c CONFIG   saveconfig.json to serve (default " DEFAULT_CONFIG ")\n"
+		"  -s SOCKET   control socket path (default " DEFAULT_SOCKET ")\n"
+		"  -w WORKERS  worker threads (default: one per CPU)\n");
+}
+
+static int parse_args(int argc, char **argv, struct options *o)
+{
+	int c;
+
+	o->foreground = false;
+	o->debug = false;
+	o->config = DEFAULT_CONFIG;
+	o->socket = DEFAULT_SOCKET;
+	o->workers = 0;
+	while ((c = getopt(argc, argv, "fdc:s:w:hV")) != -1) {
+		switch (c) {
+		case 'f':
+			o->foreground = true;
+			break;
+		case 'd':
+			o->debug = true;
+			break;
+		case 'c':
+			o->config = optarg;
+			break;
+		case 's':
+			o->socket = optarg;
+			break;
+		case 'w': {
+			char *end;
+			unsigned long n = strtoul(optarg, &end, 10);
+			if (*end || n == 0 || n > MAX_WORKERS) {
+				fprintf(stderr, "tandemd: -w %s: workers must be 1..%d\n",
+					optarg, MAX_WORKERS);
+				return -1;
+			}
+			o->workers = (unsigned)n;
+			break;
+		}
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'V':
+			printf("tandemd 0.1\n");
+			exit(0);
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "tandemd: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return -1;
+	}
+	return 0;
+}
+
+static const char *state_dir(void)
+{
+	const char *d = getenv("TANDEM_STATE_DIR");
+
+	return d && *d ? d : "/var/lib/tandem";
+}
+
+static void signal_cb(struct ev_handler *h, uint32_t events)
+{
+	struct daemon_state *st = container_of(h, struct daemon_state, sig_h);
+	struct signalfd_siginfo si;
+
+	while (read(h->fd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGTERM:
+		case SIGINT:
+			qb_log(LOG_NOTICE, "signal %u: shutting down", si.ssi_signo);
+			st->stop = true;
+			break;
+		case SIGUSR1:
+			mkdir(state_dir(), 0700);
+			if (log_blackbox_dump(state_dir()) < 0)
+				qb_log(LOG_WARNING, "cannot write the blackbox to %s",
+				       state_dir());
+			break;
+		case SIGHUP:
+			qb_log(LOG_NOTICE, "SIGHUP: live reconfiguration goes through "
+			       "the control socket; the configuration was not reloaded");
+			break;
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct options opt;
+	struct daemon_state st = { .stop = false };
+	struct objects objs;
+	struct listeners ls;
+	struct worker *workers = NULL;
+	struct tconfig *cfg;
+	char err[1024];
+	sigset_t sigs;
+	unsigned nworkers = 0;
+	int rc = 1;
+
+	if (parse_args(argc, argv, &opt) < 0)
+		return 2;
+	log_setup(opt.foreground, opt.debug);
+
+	cfg = config_load(opt.config, err, sizeof(err));
+	if (!cfg) {
+		qb_log(LOG_ERR, "%s: %s", opt.config, err);
+		if (!opt.foreground)
+			fprintf(stderr, "tandemd: %s: %s\n", opt.config, err);
+		log_teardown();
+		return 1;
+	}
+	if (objects_build(&objs, cfg, err, sizeof(err)) < 0) {
+		qb_log(LOG_ERR, "%s: %s", opt.config, err);
+		if (!opt.foreground)
+			fprintf(stderr, "tandemd: %s: %s\n", opt.config, err);
+		log_teardown();
+		return 1;
+	}
+	if (!opt.foreground && daemon(0, 0) < 0) {
+		qb_log(LOG_ERR, "daemon: %s", strerror(errno));
+		goto out_objects;
+	}
+
+	/* Signals go to the signalfd only; threads started below inherit the
+	 * mask, so none of them is interrupted. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (evloop_init(&st.loop, err, sizeof(err)) < 0) {
+		qb_log(LOG_ERR, "%s", err);
+		goto out_objects;
+	}
+	st.sig_h.fd = signalfd(-1, &sigs, SFD_NONBLOCK | SFD_CLOEXEC);
+	st.sig_h.cb = signal_cb;
+	if (st.sig_h.fd < 0 || evloop_add(&st.loop, &st.sig_h, EPOLLIN) < 0) {
+		qb_log(LOG_ERR, "signalfd: %s", strerror(errno));
+		goto out_loop;
+	}
+
+	iscsi_set_registry(&objs.reg);
+	nworkers = opt.workers;
+	if (!nworkers) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		nworkers = n > 0 && n <= MAX_WORKERS ? (unsigned)n : 1;
+	}
+	workers = calloc(nworkers, sizeof(*workers));
+	if (!workers) {
+		qb_log(LOG_ERR, "out of memory");
+		goto out_loop;
+	}
+	for (unsigned i = 0; i < nworkers; i++)
+		if (worker_start(&workers[i], i, err, sizeof(err)) < 0) {
+			qb_log(LOG_ERR, "%s", err);
+			nworkers = i + 1;
+			goto out_workers;
+		}
+	if (listeners_open(&ls, &objs.reg, &st.loop, workers, nworkers, err,
+			   sizeof(err)) < 0) {
+		qb_log(LOG_ERR, "%s", err);
+		goto out_workers;
+	}
+	qb_log(LOG_NOTICE, "tandemd serving %u target(s), %u storage object(s), "
+	       "%u worker(s)", objs.reg.ntargets, objs.nstorage, nworkers);
+
+	while (!st.stop)
+		evloop_run_once(&st.loop, -1);
+	rc = 0;
+	listeners_close(&ls, &st.loop);
+out_workers:
+	for (unsigned i = 0; i < nworkers; i++)
+		worker_stop(&workers[i]);
+	free(workers);
+	iscsi_set_registry(NULL);
+out_loop:
+	if (st.sig_h.fd >= 0)
+		close(st.sig_h.fd);
+	evloop_destroy(&st.loop);
+out_objects:
+	objects_free(&objs);
+	qb_log(LOG_NOTICE, "tandemd stopped");
+	log_teardown();
+	return rc;
+}

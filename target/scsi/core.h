@@ -1,0 +1,281 @@
+/* What the files of the SCSI core share and nothing outside scsi/ may use:
+ * the dispatch table's shape, the LU's private state, sense and unit
+ * attention helpers, and byte-order helpers for CDBs and parameter data. */
+#ifndef TANDEM_SCSI_CORE_H
+#define TANDEM_SCSI_CORE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "scsi/scsi.h"
+
+/* Sense keys (SPC-4 table 48). */
+enum {
+	SK_NO_SENSE = 0x0,
+	SK_MEDIUM_ERROR = 0x3,
+	SK_HARDWARE_ERROR = 0x4,
+	SK_ILLEGAL_REQUEST = 0x5,
+	SK_UNIT_ATTENTION = 0x6,
+	SK_DATA_PROTECT = 0x7,
+	SK_MISCOMPARE = 0xe,
+};
+
+/* Additional sense code and qualifier, ASC in the high byte. */
+enum {
+	ASC_NO_ADDITIONAL = 0x0000,
+	ASC_WRITE_ERROR = 0x0c00,
+	ASC_UNRECOVERED_READ_ERROR = 0x1100,
+	ASC_PARAM_LIST_LENGTH_ERROR = 0x1a00,
+	ASC_MISCOMPARE_DURING_VERIFY = 0x1d00,
+	ASC_INVALID_OPCODE = 0x2000,
+	ASC_LBA_OUT_OF_RANGE = 0x2100,
+	ASC_INVALID_FIELD_IN_CDB = 0x2400,
+	ASC_LU_NOT_SUPPORTED = 0x2500,
+	ASC_INVALID_FIELD_IN_PARAM = 0x2600,
+	ASC_WRITE_PROTECTED = 0x2700,
+	ASC_POWER_ON_RESET = 0x2900,
+	ASC_BUS_DEVICE_RESET = 0x2903,
+	ASC_MODE_PARAMETERS_CHANGED = 0x2a01,
+	ASC_SAVING_PARAMS_UNSUPPORTED = 0x3900,
+	ASC_INTERNAL_TARGET_FAILURE = 0x4400,
+};
+
+/* Per-opcode flags of the dispatch table. */
+enum {
+	OPF_NO_LU = 1u << 0,	/* answered on a LUN that is not mapped */
+	OPF_NO_UA = 1u << 1,	/* neither reports nor clears a unit attention */
+	OPF_WRITE = 1u << 2,	/* modifies the medium: refused when protected */
+	OPF_TPU = 1u << 3,	/* exists only when the LU emulates UNMAP */
+	OPF_STAT_READ = 1u << 4,	/* counted as a read in the LU stats */
+	OPF_STAT_WRITE = 1u << 5,	/* counted as a write */
+};
+
+/* Bits in scsi_cmd.flags, decoded from the CDB by a setup function. */
+enum {
+	CMDF_FUA = 1u << 0,
+	CMDF_BYTCHK = 1u << 1,		/* compare with the data-out */
+	CMDF_BYTCHK_ONE = 1u << 2,	/* data-out is one block for all */
+	CMDF_UNMAP = 1u << 3,
+	CMDF_NDOB = 1u << 4,
+	CMDF_RANGE_HELD = 1u << 5,	/* on the LU's atomic range list */
+};
+
+/* One command the core implements. The CDB usage data is both what REPORT
+ * SUPPORTED OPERATION CODES reports and the mask of bits scsi_cmd_setup()
+ * lets through: a bit set in the CDB but clear here is INVALID FIELD IN CDB,
+ * so what we claim and what we accept cannot drift apart. */
+struct scsi_op {
+	uint8_t opcode;
+	uint8_t cdb_len;
+	uint16_t sa;
+	uint8_t flags;
+	bool has_sa;			/* sa is meaningful */
+	const struct scsi_op *sa_tab;	/* opcode with service actions */
+	uint8_t n_sa;
+	/* Decodes and checks the CDB: sets dir, data_len, lba, nblocks,
+	 * flags. Returns -1 with the sense set on a bad CDB. */
+	int (*setup)(struct scsi_cmd *cmd);
+	/* Runs the command; ends, maybe from inside, in scsi_cmd_complete. */
+	void (*exec)(struct scsi_cmd *cmd);
+	uint8_t usage[16];
+};
+
+/* The dispatch table, indexed by opcode (optab.c). */
+extern const struct scsi_op scsi_optab[256];
+const struct scsi_op *scsi_op_lookup(const uint8_t *cdb, bool *bad_sa);
+/* Whether a table entry exists for this LU (UNMAP needs emulate_tpu). */
+bool scsi_op_supported(const struct scsi_op *op, const struct scsi_lu *lu);
+
+/* The LU's private state, allocated around struct scsi_lu. */
+struct scsi_lu_core {
+	struct scsi_lu lu;
+	/* Current control mode page bits (changeable by MODE SELECT), read
+	 * without the lock on every command, written under lu.lock. */
+	atomic_bool d_sense;
+	atomic_bool swp;
+	/* Commands that must see the blocks they touch unchanged between a
+	 * read and a write (COMPARE AND WRITE, ORWRITE), under lu.lock. */
+	struct list_head atomic_cmds;
+	atomic_uint atomic_inflight;
+};
+
+static inline struct scsi_lu_core *lu_core(const struct scsi_lu *lu)
+{
+	return (struct scsi_lu_core *)lu->core;
+}
+
+/* Write protection of the medium as this command's nexus sees it. */
+bool scsi_cmd_write_protected(const struct scsi_cmd *cmd);
+
+/* Ends a command that setup accepted: stats, then the fabric's done(). */
+void scsi_cmd_complete(struct scsi_cmd *cmd);
+/* Copies a response built in scratch space to the data-in buffer, trimmed
+ * to what the allocation length allows, and completes the command. */
+void scsi_cmd_respond(struct scsi_cmd *cmd, const void *data, size_t len);
+/* Sets up a data-in command whose response is at most alloc_len bytes
+ * (and at most max_len: what the command can ever produce). */
+void scsi_cmd_datain(struct scsi_cmd *cmd, uint32_t alloc_len, uint32_t max_len);
+/* Submits one backstore I/O; next(cmd, err) runs on completion, possibly
+ * before this returns. The caller must not touch cmd afterwards. */
+void scsi_cmd_io(struct scsi_cmd *cmd, enum bs_op op, unsigned flags,
+		 uint64_t offset, uint64_t len, void *buf,
+		 void (*next)(struct scsi_cmd *cmd, int err));
+/* A second buffer of len bytes from the pool, into cmd->aux. */
+int scsi_cmd_get_aux(struct scsi_cmd *cmd, size_t len);
+
+/* Sense data (sense.c). Every helper sets CHECK CONDITION and returns -1 so
+ * that setup functions can `return scsi_fail_...(cmd, ...)`. */
+struct scsi_sense {
+	uint8_t key;
+	uint16_t asc;			/* ASC << 8 | ASCQ */
+	bool info_valid;
+	uint64_t info;			/* INFORMATION field */
+	bool sks_valid;
+	uint8_t sks[3];			/* sense-key specific bytes */
+};
+/* Formats sense data; returns its length (at most SCSI_SENSE_MAX). */
+size_t scsi_sense_format(uint8_t *out, bool descriptor, const struct scsi_sense *s);
+bool scsi_lu_descriptor_sense(const struct scsi_lu *lu);
+int scsi_fail_sense(struct scsi_cmd *cmd, const struct scsi_sense *s);
+int scsi_fail(struct scsi_cmd *cmd, uint8_t key, uint16_t asc);
+/* INVALID FIELD IN CDB pointing at byte and bit (bit < 0: whole byte). */
+int scsi_fail_cdb(struct scsi_cmd *cmd, unsigned byte, int bit);
+/* INVALID FIELD IN PARAMETER LIST pointing into the data-out. */
+int scsi_fail_param(struct scsi_cmd *cmd, unsigned byte, int bit);
+int scsi_fail_info(struct scsi_cmd *cmd, uint8_t key, uint16_t asc, uint64_t info);
+
+/* Unit attentions (ua.c). On the first command of a nexus to a LU its state
+ * is created with POWER ON, RESET pending. If take, the oldest pending UA is
+ * removed and returned in *asc: 1. Returns 0 if none, -1 if the state could
+ * not be allocated. */
+int scsi_ua_check(struct scsi_lu *lu, const struct scsi_nexus *n, bool take,
+		  uint16_t *asc);
+/* Establishes a UA for every nexus that has addressed the LU, except
+ * `except` (NULL: none). */
+void scsi_ua_others(struct scsi_lu *lu, const struct scsi_nexus *except,
+		    uint16_t asc);
+void scsi_ua_free_all(struct scsi_lu *lu);
+
+/* Persistent reservations (pr.c): whether the nexus may run this command
+ * on the LU now. 0, or -1 with RESERVATION CONFLICT set. */
+int scsi_pr_check(struct scsi_cmd *cmd);
+
+/* Range locking for read-modify-write commands (sbc_atomic.c). */
+void scsi_atomic_release(struct scsi_cmd *cmd);
+/* Whether a plain write must wait: it overlaps an atomic command. */
+bool scsi_atomic_conflict(struct scsi_cmd *cmd);
+
+/* Command handlers, by file. */
+int spc_setup_inquiry(struct scsi_cmd *cmd);
+void spc_inquiry(struct scsi_cmd *cmd);
+int spc_setup_mode_sense(struct scsi_cmd *cmd);
+void spc_mode_sense(struct scsi_cmd *cmd);
+int spc_setup_mode_select(struct scsi_cmd *cmd);
+void spc_mode_select(struct scsi_cmd *cmd);
+int spc_setup_none(struct scsi_cmd *cmd);
+void spc_good(struct scsi_cmd *cmd);
+int spc_setup_request_sense(struct scsi_cmd *cmd);
+void spc_request_sense(struct scsi_cmd *cmd);
+int spc_setup_report_luns(struct scsi_cmd *cmd);
+void spc_report_luns(struct scsi_cmd *cmd);
+int spc_setup_rsoc(struct scsi_cmd *cmd);
+void spc_rsoc(struct scsi_cmd *cmd);
+int spc_setup_rtpg(struct scsi_cmd *cmd);
+void spc_rtpg(struct scsi_cmd *cmd);
+
+int sbc_setup_rw(struct scsi_cmd *cmd);
+void sbc_read(struct scsi_cmd *cmd);
+void sbc_write(struct scsi_cmd *cmd);
+int sbc_setup_verify(struct scsi_cmd *cmd);
+void sbc_verify(struct scsi_cmd *cmd);
+int sbc_setup_write_verify(struct scsi_cmd *cmd);
+void sbc_write_verify(struct scsi_cmd *cmd);
+int sbc_setup_caw(struct scsi_cmd *cmd);
+void sbc_caw(struct scsi_cmd *cmd);
+int sbc_setup_orwrite(struct scsi_cmd *cmd);
+void sbc_orwrite(struct scsi_cmd *cmd);
+int sbc_setup_range(struct scsi_cmd *cmd);
+void sbc_sync_cache(struct scsi_cmd *cmd);
+int sbc_setup_read_capacity10(struct scsi_cmd *cmd);
+void sbc_read_capacity10(struct scsi_cmd *cmd);
+int sbc_setup_read_capacity16(struct scsi_cmd *cmd);
+void sbc_read_capacity16(struct scsi_cmd *cmd);
+int sbc_setup_read_defect(struct scsi_cmd *cmd);
+void sbc_read_defect(struct scsi_cmd *cmd);
+int sbc_setup_unmap(struct scsi_cmd *cmd);
+void sbc_unmap(struct scsi_cmd *cmd);
+int sbc_setup_write_same(struct scsi_cmd *cmd);
+void sbc_write_same(struct scsi_cmd *cmd);
+int sbc_setup_get_lba_status(struct scsi_cmd *cmd);
+void sbc_get_lba_status(struct scsi_cmd *cmd);
+
+/* Shared by the SBC files: the LBA and transfer length of a READ/WRITE
+ * style CDB of any size; the range (and, for commands moving that much
+ * data, the size) check that stores them in cmd->lba and cmd->nblocks; the
+ * first differing byte of two buffers. */
+void sbc_decode_lba(const struct scsi_cmd *cmd, uint64_t *lba, uint32_t *n);
+int sbc_check_lba(struct scsi_cmd *cmd, uint64_t lba, uint32_t n, bool transfer);
+bool sbc_find_mismatch(const uint8_t *a, const uint8_t *b, size_t len, size_t *off);
+
+/* Block limits the core advertises (VPD B0h) and enforces. */
+#define SBC_MAX_CAW_BLOCKS 255u
+#define SBC_MAX_UNMAP_DESCRIPTORS 256u
+#define SBC_MAX_UNMAP_BLOCKS (1u << 20)		/* per descriptor */
+#define SBC_MAX_WRITE_SAME_BLOCKS (1u << 20)
+
+/* Whether lba .. lba+n-1 lies on the medium (n may be 0). */
+static inline bool sbc_range_ok(const struct scsi_lu *lu, uint64_t lba, uint64_t n)
+{
+	return lba <= lu->nblocks && n <= lu->nblocks - lba;
+}
+
+static inline uint16_t get_be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t get_be24(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
+}
+
+static inline uint32_t get_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline uint64_t get_be64(const uint8_t *p)
+{
+	return (uint64_t)get_be32(p) << 32 | get_be32(p + 4);
+}
+
+static inline void put_be16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static inline void put_be24(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 16);
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)v;
+}
+
+static inline void put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static inline void put_be64(uint8_t *p, uint64_t v)
+{
+	put_be32(p, (uint32_t)(v >> 32));
+	put_be32(p + 4, (uint32_t)v);
+}
+
+#endif
