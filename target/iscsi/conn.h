@@ -60,6 +60,7 @@ struct tx_pdu {
 
 enum task_state {
 	TASK_FREE,
+	TASK_NEW,		/* its command PDU is still arriving */
 	TASK_WAIT_CMDSN,	/* ahead of ExpCmdSN (MC/S) */
 	TASK_DATA_OUT,		/* collecting write data */
 	TASK_EXEC,		/* in the SCSI core / backstore */
@@ -83,6 +84,7 @@ struct iscsi_task {
 	uint32_t cmdsn;
 	uint32_t edtl;
 	uint32_t xfer_len;		/* bytes that move on the wire */
+	uint32_t write_tl;		/* a write's transfer length per its CDB */
 	uint32_t received;		/* data-out bytes in place */
 	uint32_t unsol_end;		/* unsolicited data may reach this */
 	uint32_t r2t_next;		/* next offset to solicit */

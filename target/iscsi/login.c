@@ -581,7 +581,8 @@ void login_pdu(struct iscsi_conn *c)
 		return;
 	}
 	l->text = t;
-	memcpy(l->text + l->text_len, c->segbuf, len);
+	if (len)
+		memcpy(l->text + l->text_len, c->segbuf, len);
 	l->text_len += len;
 	if (flags & ISCSI_LOGIN_CONTINUE) {
 		/* More text follows: acknowledge with an empty response. */

@@ -22,6 +22,7 @@ struct iscsi_task *task_get(struct iscsi_conn *c)
 	struct iscsi_task *t = list_first_entry(&c->task_free, struct iscsi_task, link);
 	list_del(&t->link);
 	memset(&t->state, 0, sizeof(*t) - offsetof(struct iscsi_task, state));
+	t->state = TASK_NEW;
 	scsi_cmd_init(&t->cmd);
 	list_init(&t->pend);
 	list_add_tail(&t->link, &c->tasks);
@@ -100,9 +101,12 @@ static void send_scsi_response(struct iscsi_task *t)
 	put_be32(p->hdr + 16, t->itt);
 	conn_stamp(c, p->hdr, true);
 	put_be32(p->hdr + 36, t->data_sn);
-	/* Residuals describe the data transfer only when the command ran. */
+	/* Residuals describe the data transfer only when the command ran, but
+	 * a write shorter than its CDB is an overflow whatever the outcome. */
 	if (cmd->status == SAM_STAT_GOOD || cmd->status == SAM_STAT_CONDITION_MET) {
-		fill_residual(t, p->hdr, cmd->data_len);
+		fill_residual(t, p->hdr, t->write_tl ? t->write_tl : cmd->data_len);
+	} else if (t->write_tl > t->edtl) {
+		fill_residual(t, p->hdr, t->write_tl);
 	} else if (t->edtl) {
 		p->hdr[1] |= ISCSI_RSP_UNDERFLOW;
 		put_be32(p->hdr + 44, t->edtl);
@@ -397,10 +401,18 @@ int task_cmd_begin(struct iscsi_conn *c)
 		return 0;
 	}
 	if (t->cmd.dir == SCSI_DIR_WRITE) {
-		/* A short EDTL would leave part of the blocks unwritten: refuse
-		 * it rather than write what the initiator never sent. */
-		if (t->edtl < t->cmd.data_len || !(flags & ISCSI_CMD_WRITE)) {
-			fail_setup(t, 0x05, 0x24, 0x00);
+		t->write_tl = t->cmd.data_len;
+		if (!(flags & ISCSI_CMD_WRITE)) {
+			fail_setup(t, 0x05, 0x24, 0x00);	/* INVALID FIELD IN CDB */
+			return 0;
+		}
+		/* A short EDTL writes only the whole blocks the initiator
+		 * sends (RFC 7143 11.4.5.1: an overflow); never blocks it did
+		 * not send. */
+		if (t->edtl < t->cmd.data_len &&
+		    scsi_cmd_shorten(&t->cmd, t->edtl) < 0) {
+			/* INVALID FIELD IN INFORMATION UNIT */
+			fail_setup(t, 0x05, 0x0e, 0x03);
 			return 0;
 		}
 		t->xfer_len = t->cmd.data_len;
@@ -555,6 +567,7 @@ void task_abort(struct iscsi_task *t)
 		list_del(&t->pend);
 		task_put(t);
 		break;
+	case TASK_NEW:
 	case TASK_DATA_OUT:
 		task_put(t);
 		break;

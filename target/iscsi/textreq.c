@@ -50,7 +50,8 @@ static void text_send_part(struct iscsi_conn *c, const uint8_t *bhs)
 		conn_close(c, "out of memory for a text response");
 		return;
 	}
-	memcpy(p->own, c->text_rsp + c->text_rsp_off, len);
+	if (len)
+		memcpy(p->own, c->text_rsp + c->text_rsp_off, len);
 	c->text_rsp_off += len;
 	p->hdr[0] = ISCSI_OP_TEXT_RSP;
 	p->hdr[1] = last ? ISCSI_FLAG_FINAL : ISCSI_TEXT_CONTINUE;
@@ -157,7 +158,8 @@ void text_pdu(struct iscsi_conn *c)
 		return;
 	}
 	c->text_req = t;
-	memcpy(t + c->text_req_len, c->segbuf, len);
+	if (len)
+		memcpy(t + c->text_req_len, c->segbuf, len);
 	c->text_req_len += len;
 	if (bhs[1] & ISCSI_TEXT_CONTINUE) {
 		/* Acknowledge with an empty response and wait for the rest. */

@@ -112,12 +112,16 @@ void tmf_pdu(struct iscsi_conn *c)
 	switch (function) {
 	case ISCSI_TMF_ABORT_TASK:
 		t = find_in_session(s, rtt);
-		if (t) {
+		if (t && t->state != TASK_RESPONDING) {
 			abort_one(tmf, t);
-		} else if (!sn_lt(refcmdsn, s->exp_cmdsn)) {
-			/* Never received: nothing to abort (RFC 7143 11.5.1). */
+		} else if (t || sn_lt(refcmdsn, s->exp_cmdsn) ||
+			   sn_gt(refcmdsn, session_max_cmdsn(s))) {
+			/* Already answered (its status is on the wire), or
+			 * outside the window: there is no task to abort. */
 			tmf->tmf_response = ISCSI_TMF_RSP_NO_TASK;
 		}
+		/* Otherwise the command was lost inside the window: RFC 7143
+		 * 11.5.1 b) answers Function complete. */
 		break;
 	case ISCSI_TMF_ABORT_TASK_SET:
 	case ISCSI_TMF_CLEAR_TASK_SET:

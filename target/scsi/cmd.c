@@ -96,6 +96,11 @@ static int setup(struct scsi_cmd *cmd)
 		return -1;
 	if (op->setup(cmd) < 0)
 		return -1;
+	/* WRITE SAME and COMPARE AND WRITE carry exactly the data their CDB
+	 * describes: any other expected length means the CDB is not what the
+	 * initiator meant (e.g. a block count that wrapped in its 8 bits). */
+	if ((op->flags & OPF_EXACT_DATAOUT) && cmd->edtl != cmd->data_len)
+		return scsi_fail(cmd, SK_ILLEGAL_REQUEST, ASC_INVALID_FIELD_IN_CDB);
 	if (cmd->data_len > 0) {
 		cmd->buf = bufpool_get(cmd->pool, cmd->data_len, &cmd->buf_cap);
 		if (!cmd->buf) {
@@ -196,4 +201,17 @@ void scsi_cmd_io(struct scsi_cmd *cmd, enum bs_op op, unsigned flags,
 		.buf = buf, .done = io_done, .priv = cmd,
 	};
 	bs_submit(cmd->lu->bs, cmd->ring, &cmd->bio);
+}
+
+int scsi_cmd_shorten(struct scsi_cmd *cmd, uint32_t len)
+{
+	uint32_t bs = cmd->lu ? cmd->lu->block_size : 0;
+
+	if (!(cmd->flags & CMDF_BLOCK_XFER) || !bs || len % bs || len > cmd->data_len)
+		return -1;
+	cmd->nblocks = len / bs;
+	cmd->data_len = len;
+	if (!len)
+		cmd->dir = SCSI_DIR_NONE;
+	return 0;
 }

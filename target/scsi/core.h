@@ -49,6 +49,7 @@ enum {
 	OPF_TPU = 1u << 3,	/* exists only when the LU emulates UNMAP */
 	OPF_STAT_READ = 1u << 4,	/* counted as a read in the LU stats */
 	OPF_STAT_WRITE = 1u << 5,	/* counted as a write */
+	OPF_EXACT_DATAOUT = 1u << 6,	/* data-out must be exactly data_len */
 };
 
 /* Bits in scsi_cmd.flags, decoded from the CDB by a setup function. */
@@ -59,6 +60,7 @@ enum {
 	CMDF_UNMAP = 1u << 3,
 	CMDF_NDOB = 1u << 4,
 	CMDF_RANGE_HELD = 1u << 5,	/* on the LU's atomic range list */
+	CMDF_BLOCK_XFER = 1u << 6,	/* data-out is the blocks themselves */
 };
 
 /* One command the core implements. The CDB usage data is both what REPORT

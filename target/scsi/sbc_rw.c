@@ -79,6 +79,8 @@ int sbc_setup_rw(struct scsi_cmd *cmd)
 	cmd->data_len = n * cmd->lu->block_size;
 	if (n)
 		cmd->dir = write ? SCSI_DIR_WRITE : SCSI_DIR_READ;
+	if (write)
+		cmd->flags |= CMDF_BLOCK_XFER;
 	return 0;
 }
 

@@ -142,7 +142,9 @@ struct scsi_cmd {
 	uint64_t lun;
 	const struct scsi_lun_entry *lun_ent;	/* NULL: LUN not mapped */
 	const struct scsi_nexus *nexus;
-	uint32_t edtl;			/* expected data transfer length */
+	uint32_t edtl;			/* expected data transfer length; the core
+					   checks it only where a command's data
+					   must match its CDB exactly */
 	enum scsi_dir fabric_dir;	/* what the fabric says is expected */
 	struct bufpool *pool;		/* the worker's */
 	struct bs_ring *ring;		/* the worker's */
@@ -175,6 +177,12 @@ struct scsi_cmd {
 void scsi_cmd_init(struct scsi_cmd *cmd);
 int scsi_cmd_setup(struct scsi_cmd *cmd);
 void scsi_cmd_execute(struct scsi_cmd *cmd);
+/* The fabric will deliver only len bytes of data-out (its expected transfer
+ * length is shorter than the CDB's). For a command whose data-out is the
+ * blocks to write, the command shrinks to the whole blocks in len and
+ * returns 0; otherwise, or when len ends inside a block, returns -1 and the
+ * fabric fails the command. */
+int scsi_cmd_shorten(struct scsi_cmd *cmd, uint32_t len);
 /* Returns buffers to the pool; the command may then be reused. */
 void scsi_cmd_release(struct scsi_cmd *cmd);
 

@@ -32,6 +32,7 @@
 
 static char err[512];
 static char dir[256];
+static char shm_dir[64];	/* the tmpfs test's, removed in teardown */
 static struct bs_ring *ring;
 
 struct rec {
@@ -193,6 +194,13 @@ static int group_teardown(void **state)
 	struct dirent *e;
 
 	bs_ring_destroy(ring);
+	if (shm_dir[0]) {
+		char p[128];
+
+		snprintf(p, sizeof(p), "%s/lu", shm_dir);
+		unlink(p);
+		rmdir(shm_dir);
+	}
 	while (d && (e = readdir(d))) {
 		char p[512];
 
@@ -391,26 +399,23 @@ static void test_zeroes_fallback_tmpfs(void **state)
 	struct statfs sf;
 	struct bs_config c;
 	struct backstore *bs;
-	unsigned char *w = xalloc(4 * MiB), *r = xalloc(4 * MiB);
-	char tdir[] = "/dev/shm/tandem-bs-XXXXXX";
+	unsigned char *w, *r;
 
+	snprintf(shm_dir, sizeof(shm_dir), "/dev/shm/tandem-bs-XXXXXX");
 	if (statfs("/dev/shm", &sf) != 0 || sf.f_type != TMPFS_MAGIC ||
-	    !mkdtemp(tdir)) {
+	    !mkdtemp(shm_dir)) {
+		shm_dir[0] = '\0';
 		print_message("no tmpfs at /dev/shm: fallback not testable here\n");
-		free(w);
-		free(r);
 		skip();
 	}
 	memset(&c, 0, sizeof(c));
 	c.kind = BS_FILEIO;
 	snprintf(c.name, sizeof(c.name), "shm");
-	snprintf(c.path, sizeof(c.path), "%s/lu", tdir);
+	snprintf(c.path, sizeof(c.path), "%s/lu", shm_dir);
 	c.size = 4 * MiB;
-	bs = bs_open(&c, err, sizeof(err));
-	if (!bs) {
-		rmdir(tdir);
-		fail_msg("bs_open %s: %s", c.path, err);
-	}
+	bs = open_cfg(&c);
+	w = xalloc(4 * MiB);
+	r = xalloc(4 * MiB);
 	fill(w, 4 * MiB, 6);
 	assert_int_equal(run(bs, BS_OP_WRITE, 0, 4 * MiB, w), 0);
 	assert_int_equal(run(bs, BS_OP_WRITE_ZEROES, 4096, 3 * MiB, NULL), 0);
@@ -422,8 +427,6 @@ static void test_zeroes_fallback_tmpfs(void **state)
 	assert_int_equal(run(bs, BS_OP_READ, 0, MiB, r), 0);
 	assert_zero(r, MiB);
 	bs_close(bs);
-	unlink(c.path);
-	rmdir(tdir);
 	free(w);
 	free(r);
 }

@@ -9,6 +9,7 @@
 static void expect_setup(struct fx *f, const uint8_t *cdb, size_t len,
 			 enum scsi_dir dir, uint32_t data_len)
 {
+	f->next_edtl = data_len;	/* what a correct initiator expects */
 	assert_int_equal(fx_setup_cmd(f, &f->nexus, 0, cdb, len), 0);
 	assert_int_equal(f->cmd.dir, dir);
 	assert_int_equal(f->cmd.data_len, data_len);

@@ -45,6 +45,7 @@ struct fx {
 	struct scsi_cmd cmd;
 	int setup_ret;
 	unsigned done;
+	uint32_t next_edtl;	/* EDTL for the next command set up */
 };
 
 static inline void fake_run(struct fake_bs *fb, struct bs_io *io)
@@ -202,6 +203,8 @@ static inline int fx_setup_cmd(struct fx *f, const struct scsi_nexus *n,
 	c->pool = &f->pool;
 	c->ring = NULL;
 	c->ops = &fx_ops;
+	c->edtl = f->next_edtl;
+	f->next_edtl = 0;
 	f->setup_ret = scsi_cmd_setup(c);
 	return f->setup_ret;
 }
@@ -214,6 +217,7 @@ static inline uint8_t fx_run_on(struct fx *f, const struct scsi_nexus *n,
 {
 	struct scsi_cmd *c = &f->cmd;
 
+	f->next_edtl = (uint32_t)out_len;
 	if (fx_setup_cmd(f, n, lun, cdb, cdb_len) < 0)
 		return c->status;
 	if (c->dir == SCSI_DIR_WRITE) {

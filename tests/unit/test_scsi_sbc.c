@@ -311,6 +311,26 @@ static void test_caw(void **state)
 	assert_int_equal(get32(f->cmd.sense + 3), FX_BLOCK + 5);
 }
 
+/* COMPARE AND WRITE's data-out is exactly twice its blocks: an EDTL that
+ * differs (as when 256 blocks wrap to 0 in the CDB) is INVALID FIELD. */
+static void test_caw_edtl_mismatch(void **state)
+{
+	struct fx *f = *state;
+	uint8_t list[4 * FX_BLOCK] = { 0 };
+	uint8_t cdb[16] = { 0x89 };
+
+	put64(cdb + 2, 20);
+	cdb[13] = 0;
+	assert_int_equal(fx_run(f, cdb, 16, list, sizeof(list)),
+			 SAM_STAT_CHECK_CONDITION);
+	fx_assert_check(f, 0x5, 0x2400);
+	cdb[13] = 1;
+	assert_int_equal(fx_run(f, cdb, 16, list, sizeof(list)),
+			 SAM_STAT_CHECK_CONDITION);
+	fx_assert_check(f, 0x5, 0x2400);
+	assert_int_equal(fx_run(f, cdb, 16, list, 2 * FX_BLOCK), SAM_STAT_GOOD);
+}
+
 static unsigned other_done_count;
 
 static void other_done(struct scsi_cmd *cmd)
@@ -324,9 +344,10 @@ static const struct scsi_fabric_ops other_ops = { .done = other_done };
 /* Sets up a second command on LUN 0 of the fixture's LU while f->cmd is
  * still in flight; returns scsi_cmd_setup()'s result. */
 static int setup_other(struct fx *f, struct scsi_cmd *other, const uint8_t *cdb,
-		       size_t len)
+		       size_t len, uint32_t edtl)
 {
 	scsi_cmd_init(other);
+	other->edtl = edtl;
 	memset(other->cdb, 0, sizeof(other->cdb));
 	memcpy(other->cdb, cdb, len);
 	other->cdb_len = 16;
@@ -352,12 +373,13 @@ static void test_caw_range_lock(void **state)
 	put64(caw + 2, 10);
 	caw[13] = 1;
 	f->fb.defer = true;
+	f->next_edtl = sizeof(list);
 	assert_int_equal(fx_setup_cmd(f, &f->nexus, 0, caw, 16), 0);
 	memcpy(f->cmd.buf, list, sizeof(list));
 	scsi_cmd_execute(&f->cmd);
 	assert_int_equal(f->fb.npending, 1);		/* its read */
 
-	assert_int_equal(setup_other(f, &other, caw, 16), 0);
+	assert_int_equal(setup_other(f, &other, caw, 16, sizeof(list)), 0);
 	other_done_count = 0;
 	scsi_cmd_execute(&other);
 	assert_int_equal(other_done_count, 1);
@@ -366,18 +388,18 @@ static void test_caw_range_lock(void **state)
 	scsi_cmd_release(&other);
 
 	rw10(w10, 0x2a, 10, 1);
-	assert_int_equal(setup_other(f, &other, w10, 10), -1);
+	assert_int_equal(setup_other(f, &other, w10, 10, FX_BLOCK), -1);
 	assert_int_equal(other.status, SAM_STAT_BUSY);
 	scsi_cmd_release(&other);
 	rw10(w10, 0x2a, 11, 1);
-	assert_int_equal(setup_other(f, &other, w10, 10), 0);
+	assert_int_equal(setup_other(f, &other, w10, 10, FX_BLOCK), 0);
 	scsi_cmd_release(&other);
 
 	fx_complete(f);
 	assert_int_equal(f->done, 1);
 	assert_int_equal(f->cmd.status, SAM_STAT_GOOD);
 	rw10(w10, 0x2a, 10, 1);
-	assert_int_equal(setup_other(f, &other, w10, 10), 0);
+	assert_int_equal(setup_other(f, &other, w10, 10, FX_BLOCK), 0);
 	scsi_cmd_release(&other);
 }
 
@@ -584,6 +606,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_verify, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_write_verify, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_caw, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_caw_edtl_mismatch, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_caw_range_lock, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_orwrite, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_unmap, fx_setup_tpu, fx_teardown),
