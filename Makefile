@@ -34,7 +34,7 @@ SAN_TANDEMD := $(BUILD)/tandemd-san
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
 SAN_UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/unit-san/%,$(UNIT_SRC))
 
-.PHONY: all deps check check-unit check-conformance check-fuzz check-interop \
+.PHONY: all deps check check-unit check-conformance check-fuzz check-interop check-policy check-robustness check-protocol config \
         install clean bench demo check-failover image sanitize fuzz
 all: $(TANDEMD) $(SAN_TANDEMD) $(UNIT_BIN) $(SAN_UNIT_BIN)
 
@@ -78,6 +78,9 @@ check: all
 	-@$(MAKE) --no-print-directory check-fuzz
 	-@$(MAKE) --no-print-directory check-conformance
 	-@$(MAKE) --no-print-directory check-interop
+	-@$(MAKE) --no-print-directory check-robustness
+	-@$(MAKE) --no-print-directory check-protocol
+	-@$(MAKE) --no-print-directory check-policy
 	@bash tests/lib/summary.sh $(BUILD)/results
 
 check-unit: $(UNIT_BIN) $(SAN_UNIT_BIN)
@@ -88,6 +91,17 @@ check-interop: $(TANDEMD)
 	@bash tests/interop/run.sh $(BUILD)
 check-fuzz:
 	@bash tests/fuzz/run.sh $(BUILD)
+check-policy:
+	@bash tests/policy/run.sh $(BUILD)
+check-robustness: $(TANDEMD) $(SAN_TANDEMD)
+	@bash tests/robustness/run.sh $(BUILD)
+check-protocol: $(TANDEMD) $(SAN_TANDEMD)
+	@bash tests/protocol/run.sh $(BUILD)
+
+# Generates every cluster file from one description (cluster-config/README.md).
+CLUSTER ?= cluster-config/examples/two-node.ini
+config:
+	cluster-config/tandem-config generate $(CLUSTER) -o $(BUILD)/cluster-config
 
 install: $(TANDEMD)
 	install -D -m 0755 $(TANDEMD) $(DESTDIR)$(SBINDIR)/tandemd

@@ -686,12 +686,17 @@ void conn_resume_rx(struct iscsi_conn *c)
 
 static void conn_read(struct iscsi_conn *c)
 {
-	for (int budget = 0; budget < 64 && c->state != CONN_CLOSED; budget++) {
-		while (!rx_should_pause(c) && rx_step(c))
+	/* Epoll sees only the socket, not the staging buffer: everything
+	 * already read must be parsed before returning. So the fairness limit
+	 * on reads per wake-up is checked after parsing, never between a
+	 * read and its parsing (that left a PDU unseen until the next NOP-In
+	 * ping woke the connection 15 s later). */
+	for (int reads = 0;; reads++) {
+		/* rx_paused is also set by a login handing c to another
+		 * worker: nothing more may be read here. */
+		while (!c->rx_paused && !rx_should_pause(c) && rx_step(c))
 			;
-		if (c->rx_paused)
-			return;
-		if (c->state == CONN_CLOSED)
+		if (c->rx_paused || c->state == CONN_CLOSED || reads == 64)
 			return;
 		if (rx_direct(c))
 			continue;
@@ -699,7 +704,7 @@ static void conn_read(struct iscsi_conn *c)
 			return;
 		if (c->rx_pos == c->rx_len) {
 			c->rx_pos = c->rx_len = 0;
-		} else if (c->rx_pos > ISCSI_RXBUF_SIZE / 2) {
+		} else if (c->rx_pos && ISCSI_RXBUF_SIZE - c->rx_len < ISCSI_RXBUF_SIZE / 2) {
 			memmove(c->rxbuf, c->rxbuf + c->rx_pos, c->rx_len - c->rx_pos);
 			c->rx_len -= c->rx_pos;
 			c->rx_pos = 0;

@@ -124,7 +124,8 @@ struct iscsi_session {
 	 * shrinks and never promises a task the pool cannot give. */
 	unsigned window_used;
 	struct list_head conns;
-	unsigned nconns;
+	unsigned nconns;		/* under the session table lock */
+	unsigned joining;		/* logins that reserved a place */
 	struct list_head pending;	/* tasks waiting for their CmdSN */
 	struct evloop_msg close_msg;	/* reinstatement from another worker */
 	int refs;			/* table + posted messages; under the
@@ -239,6 +240,13 @@ struct iscsi_session *session_find_tsih(uint16_t tsih);
 struct iscsi_session *session_find_isid(const char *iname, const uint8_t *isid,
 					const struct iscsi_tpg *tpg);
 void session_add_conn(struct iscsi_session *s, struct iscsi_conn *c);
+/* Reserves a place for a connection joining s (MC/S) against
+ * MaxConnections; false when s is full. A reservation ends when the
+ * connection is added (session_add_conn) or gives up (session_unreserve). */
+bool session_reserve_conn(struct iscsi_session *s);
+void session_unreserve(struct iscsi_session *s);
+/* Adds a connection that reserved its place; on the session's worker. */
+void session_join_conn(struct iscsi_session *s, struct iscsi_conn *c);
 void session_remove_conn(struct iscsi_conn *c);
 /* Asks a session (maybe on another worker) to close all its connections. */
 void session_reinstate(struct iscsi_session *s, struct iscsi_worker *from);

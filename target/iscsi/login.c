@@ -41,6 +41,8 @@ struct login_ctx {
 	bool tpgt_sent;
 	char *text;			/* request text across C=1 PDUs */
 	size_t text_len;
+	struct iscsi_conn *conn;	/* for handoff_d */
+	struct ev_deferred handoff_d;	/* joins a session on another worker */
 };
 
 int login_begin(struct iscsi_conn *c)
@@ -70,8 +72,10 @@ void login_free(struct iscsi_conn *c)
 
 	if (!l)
 		return;
-	if (l->join)
+	if (l->join) {
+		session_unreserve(l->join);
 		session_put(l->join);
+	}
 	free(l->text);
 	free(l);
 	c->login = NULL;
@@ -247,12 +251,13 @@ static int login_identify(struct iscsi_conn *c, const struct iscsi_kv *kv, int n
 				   "no such session to join");
 			return -1;
 		}
-		l->join = s;
-		if (s->nconns >= s->params.max_connections) {
+		if (!session_reserve_conn(s)) {
+			session_put(s);
 			login_fail(c, ISCSI_LOGIN_TOO_MANY_CONNECTIONS,
 				   "MaxConnections reached");
 			return -1;
 		}
+		l->join = s;
 	}
 	iscsi_neg_init(&l->neg, &l->tpg->limits, l->tsih == 0, false);
 	return 0;
@@ -381,7 +386,6 @@ static int login_complete(struct iscsi_conn *c)
 	if (l->join) {
 		/* The session lives on its own worker: login_handoff() adds
 		 * the connection there. */
-		c->params = l->neg.conn;
 		return 0;
 	}
 	if (!l->discovery) {
@@ -403,7 +407,6 @@ static int login_complete(struct iscsi_conn *c)
 	s->exp_cmdsn = l->cmdsn;
 	fill_nexus(s);
 	l->tsih = s->tsih;
-	c->params = l->neg.conn;
 	session_add_conn(s, c);
 	qb_log(LOG_INFO, "%s: %s session for %s (TSIH %u)%s%s", c->peer,
 	       l->discovery ? "discovery" : "normal", s->nexus.i_port, s->tsih,
@@ -433,6 +436,19 @@ static const char *neg_violation(const struct iscsi_negotiation *n)
 	if (n->sess.first_burst > n->sess.max_burst)
 		return "FirstBurstLength above MaxBurstLength";
 	return NULL;
+}
+
+static void login_handoff_deferred(struct ev_deferred *d)
+{
+	struct login_ctx *l = container_of(d, struct login_ctx, handoff_d);
+	struct iscsi_conn *c = l->conn;
+	struct iscsi_session *join = l->join;
+
+	if (c->state == CONN_CLOSED)
+		return;		/* its free drops l->join */
+	l->join = NULL;
+	login_free(c);
+	login_handoff(c, join);
 }
 
 static void login_process(struct iscsi_conn *c, uint8_t flags)
@@ -525,9 +541,33 @@ static void login_process(struct iscsi_conn *c, uint8_t flags)
 			return;
 		}
 		login_respond(c, ISCSI_LOGIN_OK, true, nsg, &resp);
+		/* The negotiated digests apply from the first PDU after the
+		 * final Login Response; that response, as every login PDU,
+		 * goes out without them (tx_queue() computes digests when it
+		 * queues). Installing them earlier put a header digest on the
+		 * final response and broke every initiator that negotiated
+		 * HeaderDigest=CRC32C (libiscsi: "NUL not found"). */
+		c->params = l->neg.conn;
+		conn_enter_ffp(c);
+		if (join && join->worker != c->w) {
+			/* We are deep inside this worker's conn_cb(), which goes
+			 * on reading and flushing c after we return: handing c
+			 * to the session's worker now let both threads run it
+			 * at once (an initiator's first command right after the
+			 * login was processed here, and a use-after-free once
+			 * the other worker freed c). Stop reading, and hand off
+			 * once this worker is done with c; l->join is dropped by
+			 * login_free() if c closes meanwhile. */
+			if (c->state != CONN_CLOSED) {
+				c->rx_paused = true;
+				l->conn = c;
+				l->handoff_d.fn = login_handoff_deferred;
+				evloop_defer(c->w->loop, &l->handoff_d);
+			}
+			return;
+		}
 		l->join = NULL;
 		login_free(c);
-		conn_enter_ffp(c);
 		if (join)
 			login_handoff(c, join);
 		return;

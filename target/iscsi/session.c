@@ -80,11 +80,45 @@ struct iscsi_session *session_find_isid(const char *iname, const uint8_t *isid,
 	return found;
 }
 
+/* Joining logins run on other workers: the count they check and the count
+ * the session's own worker changes are both kept under the table lock, so
+ * two joins at once cannot both take the last place. */
+bool session_reserve_conn(struct iscsi_session *s)
+{
+	bool ok;
+
+	pthread_mutex_lock(&table_lock);
+	ok = !s->closing && s->nconns + s->joining < s->params.max_connections;
+	if (ok)
+		s->joining++;
+	pthread_mutex_unlock(&table_lock);
+	return ok;
+}
+
+void session_unreserve(struct iscsi_session *s)
+{
+	pthread_mutex_lock(&table_lock);
+	s->joining--;
+	pthread_mutex_unlock(&table_lock);
+}
+
+void session_join_conn(struct iscsi_session *s, struct iscsi_conn *c)
+{
+	c->sess = s;
+	list_add_tail(&c->slink, &s->conns);
+	pthread_mutex_lock(&table_lock);
+	s->joining--;
+	s->nconns++;
+	pthread_mutex_unlock(&table_lock);
+}
+
 void session_add_conn(struct iscsi_session *s, struct iscsi_conn *c)
 {
 	c->sess = s;
 	list_add_tail(&c->slink, &s->conns);
+	pthread_mutex_lock(&table_lock);
 	s->nconns++;
+	pthread_mutex_unlock(&table_lock);
 }
 
 void session_put(struct iscsi_session *s)
@@ -122,7 +156,10 @@ void session_remove_conn(struct iscsi_conn *c)
 		return;
 	list_del(&c->slink);
 	c->sess = NULL;
-	if (--s->nconns == 0)
+	pthread_mutex_lock(&table_lock);
+	bool last = --s->nconns == 0;
+	pthread_mutex_unlock(&table_lock);
+	if (last)
 		session_end(s);
 }
 
@@ -201,6 +238,10 @@ void session_run_pending(struct iscsi_session *s)
 			break;
 		list_del(&t->pend);
 		s->exp_cmdsn++;
+		if (t->aborted) {	/* by a TMF while it waited (tmf.c) */
+			task_put(t);
+			continue;
+		}
 		task_start(t);
 	}
 }

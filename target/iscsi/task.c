@@ -483,8 +483,14 @@ int task_dataout_begin(struct iscsi_conn *c)
 	uint32_t off = get_be32(bhs + 40), len = c->seg_len;
 	struct iscsi_task *t = task_find_itt(c, bhs_itt(bhs));
 
+	/* A write queued for its CmdSN (MC/S) takes its unsolicited data
+	 * meanwhile: dropping it left the task waiting forever for data the
+	 * initiator had sent and never sends again. */
+	bool queued_write = t && t->state == TASK_WAIT_CMDSN && ttt == ISCSI_RSVD_TAG &&
+			    !t->aborted && !t->setup_failed;
+
 	c->rx_drop = true;
-	if (!t || t->state != TASK_DATA_OUT) {
+	if (!queued_write && (!t || t->state != TASK_DATA_OUT)) {
 		/* Data for a command that already ended (an early status, an
 		 * abort, or data beyond what we asked for) is discarded. */
 		if (!t && ttt != ISCSI_RSVD_TAG)
@@ -550,6 +556,8 @@ void task_dataout_end(struct iscsi_conn *c)
 			t->r2t_outstanding--;
 		}
 	}
+	if (t->state == TASK_WAIT_CMDSN)
+		return;		/* task_start() goes on from what arrived */
 	if (t->received >= t->xfer_len && !t->r2t_outstanding) {
 		task_exec(t);
 		return;

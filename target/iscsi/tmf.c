@@ -39,6 +39,14 @@ static void abort_one(struct iscsi_task *tmf, struct iscsi_task *t)
 {
 	if (t->is_tmf || t->state == TASK_FREE)
 		return;
+	if (t->state == TASK_WAIT_CMDSN) {
+		/* Its CmdSN was received (RFC 7143 11.5.1): freeing it left a
+		 * hole ExpCmdSN never passed, and every later command of the
+		 * session waited forever. It keeps its place in CmdSN order;
+		 * session_run_pending() drops it, with no status, when due. */
+		t->aborted = true;
+		return;
+	}
 	if (t->state == TASK_EXEC) {
 		if (!t->aborted) {
 			t->aborted = true;

@@ -43,17 +43,22 @@ static void handoff_arrive(struct evloop_msg *m)
 	c->w = w;
 	list_add_tail(&c->wlink, &w->conns);
 	if (s->closing) {
+		session_unreserve(s);
 		session_put(s);
 		conn_close(c, "session ended while the connection joined it");
 		return;
 	}
-	session_add_conn(s, c);
+	session_join_conn(s, c);
 	session_put(s);
 	if (evloop_add(w->loop, &c->h, list_empty(&c->txq) ? EPOLLIN
 						      : EPOLLIN | EPOLLOUT) < 0) {
 		conn_close(c, "cannot poll the socket");
 		return;
 	}
+	/* The old worker stopped reading after the final login PDU (see
+	 * login_process()); what the initiator sent next may already sit in
+	 * rxbuf, where epoll cannot see it. */
+	conn_resume_rx(c);
 	qb_log(LOG_INFO, "%s: joined session TSIH %u (%u connections)", c->peer,
 	       s->tsih, s->nconns);
 }
@@ -61,7 +66,7 @@ static void handoff_arrive(struct evloop_msg *m)
 void login_handoff(struct iscsi_conn *c, struct iscsi_session *s)
 {
 	if (s->worker == c->w) {
-		session_add_conn(s, c);
+		session_join_conn(s, c);
 		session_put(s);
 		qb_log(LOG_INFO, "%s: joined session TSIH %u (%u connections)",
 		       c->peer, s->tsih, s->nconns);

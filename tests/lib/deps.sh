@@ -7,7 +7,9 @@ pkgs=(
 	libqb-dev libjansson-dev liburing-dev libssl-dev libcmocka-dev
 	libnl-route-3-dev libedit-dev
 	libiscsi-bin libiscsi-dev qemu-utils qemu-block-extra
-	tgt sg3-utils bats valgrind iproute2 procps psmisc
+	tgt sg3-utils bats valgrind iproute2 procps psmisc util-linux
+	pacemaker pacemaker-cli-utils crmsh pcs corosync drbd-utils
+	resource-agents fence-agents libxml2-utils python3
 )
 missing=()
 for p in "${pkgs[@]}"; do
