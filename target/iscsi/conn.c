@@ -804,6 +804,8 @@ static void conn_free_deferred(struct ev_deferred *d)
 		c->tx_free = *(struct tx_pdu **)p;
 		free(p);
 	}
+	free(c->text_req);
+	free(c->text_rsp);
 	free(c->segbuf);
 	free(c->rxbuf);
 	free(c->tasks_mem);
