@@ -224,7 +224,11 @@ bool sbc_find_mismatch(const uint8_t *a, const uint8_t *b, size_t len, size_t *o
 #define SBC_MAX_CAW_BLOCKS 255u
 #define SBC_MAX_UNMAP_DESCRIPTORS 256u
 #define SBC_MAX_UNMAP_BLOCKS (1u << 20)		/* per descriptor */
-#define SBC_MAX_WRITE_SAME_BLOCKS (1u << 20)
+/* A WRITE SAME covers no more blocks than one WRITE may carry at 512-byte
+ * blocks (SCSI_MAX_XFER_BYTES), so an initiator that fills a range with
+ * WRITE before unmapping it with WRITE SAME never meets a limit it was not
+ * told about. */
+#define SBC_MAX_WRITE_SAME_BLOCKS (SCSI_MAX_XFER_BYTES / 512)
 
 /* Whether lba .. lba+n-1 lies on the medium (n may be 0). */
 static inline bool sbc_range_ok(const struct scsi_lu *lu, uint64_t lba, uint64_t n)

@@ -142,6 +142,9 @@ tandem_config_write() {
 	shift 3
 	local spec kind name path size wwn pr sep='' luns='' idx=0
 	local -a f
+	# Thin-provisioned LUs (UNMAP, WRITE SAME with UNMAP), as an
+	# administrator sets them up for VMware, Windows and Linux clients.
+	local thin='"attributes": {"emulate_tpu": 1, "emulate_tpws": 1}'
 	{
 		printf '{\n  "storage_objects": [\n'
 		for spec in "$@"; do
@@ -150,8 +153,8 @@ tandem_config_write() {
 			case $kind in
 			ramdisk)
 				name=${f[1]} size=${f[2]} wwn=${f[3]}
-				printf '%s    {"plugin": "ramdisk", "name": "%s", "size": %s, "wwn": "%s"}' \
-					"$sep" "$name" "$size" "$wwn"
+				printf '%s    {"plugin": "ramdisk", "name": "%s", "size": %s, "wwn": "%s", %s}' \
+					"$sep" "$name" "$size" "$wwn" "$thin"
 				;;
 			fileio)
 				name=${f[1]} path=${f[2]} size=${f[3]} wwn=${f[4]} pr=${f[5]:-}
@@ -170,8 +173,8 @@ tandem_config_write() {
 					return 1
 					;;
 				esac
-				printf '%s    {"plugin": "fileio", "name": "%s", "dev": "%s", "size": %s, "write_back": false, "wwn": "%s"%s}' \
-					"$sep" "$name" "$path" "$size" "$wwn" "$pr"
+				printf '%s    {"plugin": "fileio", "name": "%s", "dev": "%s", "size": %s, "write_back": false, "wwn": "%s", %s%s}' \
+					"$sep" "$name" "$path" "$size" "$wwn" "$thin" "$pr"
 				;;
 			*)
 				target_msg "tandem_config_write: unknown LU spec '$spec'"
