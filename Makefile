@@ -81,6 +81,7 @@ check: all
 	-@$(MAKE) --no-print-directory check-robustness
 	-@$(MAKE) --no-print-directory check-protocol
 	-@$(MAKE) --no-print-directory check-policy
+	-@$(MAKE) --no-print-directory check-lab
 	@bash tests/lib/summary.sh $(BUILD)/results
 
 check-unit: $(UNIT_BIN) $(SAN_UNIT_BIN)
@@ -110,3 +111,6 @@ clean:
 	rm -rf $(BUILD)
 
 -include $(OBJ:.o=.d) $(SAN_OBJ:.o=.d)
+
+# The appliance image, the User-Mode Linux lab and `make demo`.
+include image/image.mk

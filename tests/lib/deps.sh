@@ -10,6 +10,8 @@ pkgs=(
 	tgt sg3-utils bats valgrind iproute2 procps psmisc util-linux
 	pacemaker pacemaker-cli-utils crmsh pcs corosync drbd-utils
 	resource-agents fence-agents libxml2-utils python3
+	user-mode-linux mmdebstrap e2fsprogs dosfstools mtools fdisk
+	vagrant vagrant-libvirt
 )
 missing=()
 for p in "${pkgs[@]}"; do
