@@ -34,7 +34,7 @@ SAN_TANDEMD := $(BUILD)/tandemd-san
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
 SAN_UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/unit-san/%,$(UNIT_SRC))
 
-.PHONY: all deps check check-unit check-conformance check-fuzz check-interop check-policy check-robustness check-protocol config \
+.PHONY: all deps check check-unit check-conformance check-fuzz check-interop check-policy check-robustness check-protocol check-pr config \
         install clean bench demo check-failover image sanitize fuzz
 all: $(TANDEMD) $(SAN_TANDEMD) $(UNIT_BIN) $(SAN_UNIT_BIN)
 
@@ -81,6 +81,7 @@ check: all
 	-@$(MAKE) --no-print-directory check-robustness
 	-@$(MAKE) --no-print-directory check-protocol
 	-@$(MAKE) --no-print-directory check-policy
+	-@$(MAKE) --no-print-directory check-pr
 	-@$(MAKE) --no-print-directory check-lab
 	@bash tests/lib/summary.sh $(BUILD)/results
 
@@ -98,6 +99,8 @@ check-robustness: $(TANDEMD) $(SAN_TANDEMD)
 	@bash tests/robustness/run.sh $(BUILD)
 check-protocol: $(TANDEMD) $(SAN_TANDEMD)
 	@bash tests/protocol/run.sh $(BUILD)
+check-pr: $(TANDEMD) $(SAN_TANDEMD)
+	@bash tests/pr/run.sh $(BUILD)
 
 # Generates every cluster file from one description (cluster-config/README.md).
 CLUSTER ?= cluster-config/examples/two-node.ini

@@ -90,6 +90,9 @@ struct tconfig {
 	unsigned nstorage;
 	struct cfg_target *targets;
 	unsigned ntargets;
+	/* Not from the file: set by `tandemd -C` when the whole cluster
+	 * starts from power off (scsi_lu_config.pr_cold_start). */
+	bool pr_cold_start;
 };
 
 /* Parses a saveconfig.json document. Returns a config to free with

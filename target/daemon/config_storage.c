@@ -22,7 +22,16 @@
  *   revision   (<= 4 ASCII, default "4.0", LIO's for all three)
  *   naa        (32 hex digits starting with 6: the VPD 83h NAA designator;
  *               default derived from wwn by LIO's rule, see
- *               cfg_naa_from_serial) */
+ *               cfg_naa_from_serial)
+ * and where the LU's persistent reservations are kept
+ * (docs/persistent-reservations.md):
+ *   pr_store     "internal" (default for block and fileio: the last 1 MiB
+ *                of the backstore, hidden from the initiator, so the LU is
+ *                1 MiB smaller than its backstore), "external" (the first
+ *                1 MiB of pr_store_dev) or "none" (memory only; the only
+ *                choice, and the default, for ramdisk and readonly objects)
+ *   pr_store_dev absolute path of the external store's block device or
+ *                file (pr_store "external" only) */
 #include "daemon/config_priv.h"
 
 #include <stdio.h>
@@ -85,7 +94,7 @@ static const struct cfg_attr_def so_attrs[] = {
 
 static const char *const so_common_keys[] = {
 	"name", "plugin", "wwn", "attributes", "alua_tpgs",
-	"vendor_id", "product_id", "revision", "naa",
+	"vendor_id", "product_id", "revision", "naa", "pr_store", "pr_store_dev",
 	"exists", "buffered_mode", NULL,
 };
 static const char *const so_block_keys[] = {
@@ -315,6 +324,50 @@ static int parse_identity(struct cfg_ctx *c, json_t *o, struct cfg_storage *s,
 	return parse_naa(c, o, s, naa_explicit);
 }
 
+static int parse_pr_store(struct cfg_ctx *c, json_t *o, struct cfg_storage *s)
+{
+	char kind[16] = "";
+	bool have_kind, have_dev;
+	size_t mark;
+
+	if (cfg_get_str(c, o, "pr_store", false, CFG_S_NONEMPTY, kind,
+			sizeof(kind), &have_kind) < 0 ||
+	    cfg_get_str(c, o, "pr_store_dev", false, CFG_S_NONEMPTY,
+			s->lu.pr_store_dev, sizeof(s->lu.pr_store_dev), &have_dev) < 0)
+		return -1;
+	/* A ramdisk or a readonly object cannot keep anything durable, so
+	 * their reservations live in memory. */
+	bool volatile_so = s->bs.kind == BS_RAMDISK || s->bs.readonly;
+	s->lu.pr_store = volatile_so ? SCSI_PR_STORE_NONE : SCSI_PR_STORE_INTERNAL;
+	mark = cfg_push_key(c, "pr_store");
+	if (have_kind) {
+		if (!strcmp(kind, "none"))
+			s->lu.pr_store = SCSI_PR_STORE_NONE;
+		else if (!strcmp(kind, "internal"))
+			s->lu.pr_store = SCSI_PR_STORE_INTERNAL;
+		else if (!strcmp(kind, "external"))
+			s->lu.pr_store = SCSI_PR_STORE_EXTERNAL;
+		else
+			return cfg_fail(c, "\"%s\" is not internal, external or none", kind);
+	}
+	if (volatile_so && s->lu.pr_store != SCSI_PR_STORE_NONE)
+		return cfg_fail(c, "\"%s\" needs a writable fileio or block object; a %s keeps its reservations in memory (none)",
+				kind, s->bs.kind == BS_RAMDISK ? "ramdisk" : "readonly object");
+	cfg_pop(c, mark);
+	mark = cfg_push_key(c, "pr_store_dev");
+	if (s->lu.pr_store == SCSI_PR_STORE_EXTERNAL && !have_dev)
+		return cfg_fail(c, "missing: pr_store \"external\" needs the store's device");
+	if (have_dev && s->lu.pr_store != SCSI_PR_STORE_EXTERNAL)
+		return cfg_fail(c, "given, but pr_store is not \"external\"");
+	if (have_dev && s->lu.pr_store_dev[0] != '/')
+		return cfg_fail(c, "\"%s\" must be an absolute path", s->lu.pr_store_dev);
+	if (have_dev && s->bs.kind != BS_RAMDISK && !strcmp(s->lu.pr_store_dev, s->bs.path))
+		return cfg_fail(c, "\"%s\" is the object's own dev; use pr_store \"internal\" for that",
+				s->lu.pr_store_dev);
+	cfg_pop(c, mark);
+	return 0;
+}
+
 static int parse_so(struct cfg_ctx *c, json_t *o, struct cfg_storage *s,
 		    bool *naa_explicit)
 {
@@ -388,6 +441,8 @@ static int parse_so(struct cfg_ctx *c, json_t *o, struct cfg_storage *s,
 		return -1;
 	}
 	s->lu.write_cache = s->bs.write_back;
+	if (parse_pr_store(c, o, s) < 0)
+		return -1;
 	return parse_alua_tpgs(c, o) < 0 ? -1 : parse_identity(c, o, s, attrs, naa_explicit);
 }
 
@@ -408,6 +463,22 @@ static int check_unique(struct cfg_ctx *c, const struct tconfig *cfg,
 		    !strcmp(s->bs.path, o->bs.path)) {
 			cfg_push_key(c, "dev");
 			return cfg_fail(c, "\"%s\" is already the backing store of storage_objects[%u] (\"%s\")",
+					s->bs.path, j, o->bs.name);
+		}
+		/* Two stores in one area would overwrite each other; one on
+		 * another object's data would destroy it. */
+		if (s->lu.pr_store == SCSI_PR_STORE_EXTERNAL &&
+		    ((o->bs.kind != BS_RAMDISK && !strcmp(s->lu.pr_store_dev, o->bs.path)) ||
+		     (o->lu.pr_store == SCSI_PR_STORE_EXTERNAL &&
+		      !strcmp(s->lu.pr_store_dev, o->lu.pr_store_dev)))) {
+			cfg_push_key(c, "pr_store_dev");
+			return cfg_fail(c, "\"%s\" is already used by storage_objects[%u] (\"%s\")",
+					s->lu.pr_store_dev, j, o->bs.name);
+		}
+		if (o->lu.pr_store == SCSI_PR_STORE_EXTERNAL && s->bs.kind != BS_RAMDISK &&
+		    !strcmp(s->bs.path, o->lu.pr_store_dev)) {
+			cfg_push_key(c, "dev");
+			return cfg_fail(c, "\"%s\" is the PR store of storage_objects[%u] (\"%s\")",
 					s->bs.path, j, o->bs.name);
 		}
 		if (!strcmp(s->lu.serial, o->lu.serial)) {

@@ -17,6 +17,7 @@
 #include "daemon/listener.h"
 #include "daemon/log.h"
 #include "daemon/objects.h"
+#include "daemon/pr_cmd.h"
 #include "daemon/workers.h"
 
 #define DEFAULT_CONFIG "/etc/tandem/saveconfig.json"
@@ -26,6 +27,7 @@
 struct options {
 	bool foreground;
 	bool debug;
+	bool cold_start;
 	const char *config;
 	const char *socket;
 	unsigned workers;
@@ -40,9 +42,12 @@ struct daemon_state {
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: tandemd [-f] [-d] [-c CONFIG] [-s SOCKET] [-w WORKERS]\n"
+		"usage: tandemd [-f] [-d] [-C] [-c CONFIG] [-s SOCKET] [-w WORKERS]\n"
+		"       tandemd pr show|clear [-c CONFIG] [-f] STORAGE_OBJECT\n"
 		"  -f          stay in the foreground and log to stderr\n"
 		"  -d          debug logging\n"
+		"  -C          cold start: the whole cluster was powered off; drop\n"
+		"              persistent reservations made without APTPL\n"
 		"  -c CONFIG   saveconfig.json to serve (default " DEFAULT_CONFIG ")\n"
 		"  -s SOCKET   control socket path (default " DEFAULT_SOCKET ")\n"
 		"  -w WORKERS  worker threads (default: one per CPU)\n");
@@ -54,16 +59,20 @@ static int parse_args(int argc, char **argv, struct options *o)
 
 	o->foreground = false;
 	o->debug = false;
+	o->cold_start = false;
 	o->config = DEFAULT_CONFIG;
 	o->socket = DEFAULT_SOCKET;
 	o->workers = 0;
-	while ((c = getopt(argc, argv, "fdc:s:w:hV")) != -1) {
+	while ((c = getopt(argc, argv, "fdCc:s:w:hV")) != -1) {
 		switch (c) {
 		case 'f':
 			o->foreground = true;
 			break;
 		case 'd':
 			o->debug = true;
+			break;
+		case 'C':
+			o->cold_start = true;
 			break;
 		case 'c':
 			o->config = optarg;
@@ -147,6 +156,8 @@ int main(int argc, char **argv)
 	unsigned nworkers = 0;
 	int rc = 1;
 
+	if (argc > 1 && !strcmp(argv[1], "pr"))
+		return pr_cmd_main(argc - 1, argv + 1, DEFAULT_CONFIG);
 	if (parse_args(argc, argv, &opt) < 0)
 		return 2;
 	log_setup(opt.foreground, opt.debug);
@@ -159,6 +170,7 @@ int main(int argc, char **argv)
 		log_teardown();
 		return 1;
 	}
+	cfg->pr_cold_start = opt.cold_start;
 	if (objects_build(&objs, cfg, err, sizeof(err)) < 0) {
 		qb_log(LOG_ERR, "%s: %s", opt.config, err);
 		if (!opt.foreground)

@@ -76,6 +76,10 @@ static int build_tpg(struct objects *o, struct iscsi_target *t, struct iscsi_tpg
 		g->luns.ent[i].lun = ct->luns[i].index;
 		g->luns.ent[i].lu = o->lus[ct->luns[i].storage];
 		g->luns.ent[i].write_protect = ct->demo_mode_write_protect;
+		if (scsi_lu_add_port(g->luns.ent[i].lu, &g->tport) < 0) {
+			snprintf(err, errlen, "out of memory building TPG %u", ct->tag);
+			return -1;
+		}
 	}
 	qsort(g->luns.ent, g->luns.count, sizeof(*g->luns.ent), cmp_lun);
 	g->nacls = ct->nacls;
@@ -123,12 +127,15 @@ int objects_build(struct objects *o, struct tconfig *cfg, char *err, size_t errl
 	}
 	for (unsigned i = 0; i < cfg->nstorage; i++) {
 		const struct cfg_storage *st = &cfg->storage[i];
+		struct scsi_lu_config lc = st->lu;
+
+		lc.pr_cold_start = cfg->pr_cold_start;
 		o->bs[i] = bs_open(&st->bs, why, sizeof(why));
 		if (!o->bs[i]) {
 			snprintf(err, errlen, "storage object %s: %s", st->bs.name, why);
 			goto fail;
 		}
-		o->lus[i] = scsi_lu_create(o->bs[i], &st->lu, why, sizeof(why));
+		o->lus[i] = scsi_lu_create(o->bs[i], &lc, why, sizeof(why));
 		if (!o->lus[i]) {
 			snprintf(err, errlen, "storage object %s: %s", st->bs.name, why);
 			goto fail;
@@ -136,6 +143,8 @@ int objects_build(struct objects *o, struct tconfig *cfg, char *err, size_t errl
 		qb_log(LOG_INFO, "storage object %s: %llu blocks of %u bytes",
 		       st->bs.name, (unsigned long long)o->lus[i]->nblocks,
 		       o->lus[i]->block_size);
+		scsi_lu_pr_describe(o->lus[i], why, sizeof(why));
+		qb_log(LOG_INFO, "storage object %s: %s", st->bs.name, why);
 	}
 	o->reg.ntargets = cfg->ntargets;
 	for (unsigned i = 0; i < cfg->ntargets; i++) {

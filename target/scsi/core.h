@@ -33,12 +33,17 @@ enum {
 	ASC_INVALID_FIELD_IN_CDB = 0x2400,
 	ASC_LU_NOT_SUPPORTED = 0x2500,
 	ASC_INVALID_FIELD_IN_PARAM = 0x2600,
+	ASC_INVALID_RELEASE_OF_PR = 0x2604,
 	ASC_WRITE_PROTECTED = 0x2700,
 	ASC_POWER_ON_RESET = 0x2900,
 	ASC_BUS_DEVICE_RESET = 0x2903,
 	ASC_MODE_PARAMETERS_CHANGED = 0x2a01,
+	ASC_RESERVATIONS_PREEMPTED = 0x2a03,
+	ASC_RESERVATIONS_RELEASED = 0x2a04,
+	ASC_REGISTRATIONS_PREEMPTED = 0x2a05,
 	ASC_SAVING_PARAMS_UNSUPPORTED = 0x3900,
 	ASC_INTERNAL_TARGET_FAILURE = 0x4400,
+	ASC_INSUFFICIENT_REG_RESOURCES = 0x5504,
 };
 
 /* Per-opcode flags of the dispatch table. */
@@ -89,6 +94,8 @@ const struct scsi_op *scsi_op_lookup(const uint8_t *cdb, bool *bad_sa);
 /* Whether a table entry exists for this LU (UNMAP needs emulate_tpu). */
 bool scsi_op_supported(const struct scsi_op *op, const struct scsi_lu *lu);
 
+struct pr_lu;
+
 /* The LU's private state, allocated around struct scsi_lu. */
 struct scsi_lu_core {
 	struct scsi_lu lu;
@@ -100,6 +107,8 @@ struct scsi_lu_core {
 	 * read and a write (COMPARE AND WRITE, ORWRITE), under lu.lock. */
 	struct list_head atomic_cmds;
 	atomic_uint atomic_inflight;
+	/* Persistent and SPC-2 reservations (pr.c, scsi/pr.h). */
+	struct pr_lu *pr;
 };
 
 static inline struct scsi_lu_core *lu_core(const struct scsi_lu *lu)
@@ -158,10 +167,24 @@ int scsi_ua_check(struct scsi_lu *lu, const struct scsi_nexus *n, bool take,
 void scsi_ua_others(struct scsi_lu *lu, const struct scsi_nexus *except,
 		    uint16_t asc);
 void scsi_ua_free_all(struct scsi_lu *lu);
+/* With lu->lock held: establishes a UA for every nexus that has addressed
+ * the LU, is not the nexus with id except_id, and for which match(nexus,
+ * arg) is true (e.g. the nexuses a preempted registration covered). */
+void scsi_ua_post_locked(struct scsi_lu *lu,
+			 bool (*match)(const struct scsi_nexus *n, const void *arg),
+			 const void *arg, uint64_t except_id, uint16_t asc);
 
 /* Persistent reservations (pr.c): whether the nexus may run this command
  * on the LU now. 0, or -1 with RESERVATION CONFLICT set. */
 int scsi_pr_check(struct scsi_cmd *cmd);
+/* Attaches the LU's reservation state (loads its store; an internal store
+ * shrinks lu->nblocks), and detaches it. */
+int scsi_pr_attach(struct scsi_lu *lu, char *err, size_t errlen);
+void scsi_pr_detach(struct scsi_lu *lu);
+/* With lu->lock held: the nexus is gone; a LU reset happened. Both end an
+ * SPC-2 reservation (SPC-2); persistent ones stay. */
+void scsi_pr_nexus_gone_locked(struct scsi_lu *lu, const struct scsi_nexus *n);
+void scsi_pr_reset_locked(struct scsi_lu *lu);
 
 /* Range locking for read-modify-write commands (sbc_atomic.c). */
 void scsi_atomic_release(struct scsi_cmd *cmd);
@@ -185,6 +208,12 @@ int spc_setup_rsoc(struct scsi_cmd *cmd);
 void spc_rsoc(struct scsi_cmd *cmd);
 int spc_setup_rtpg(struct scsi_cmd *cmd);
 void spc_rtpg(struct scsi_cmd *cmd);
+int pr_setup_in(struct scsi_cmd *cmd);
+void pr_in(struct scsi_cmd *cmd);
+int pr_setup_out(struct scsi_cmd *cmd);
+void pr_out(struct scsi_cmd *cmd);
+void pr_spc2_reserve(struct scsi_cmd *cmd);
+void pr_spc2_release(struct scsi_cmd *cmd);
 
 int sbc_setup_rw(struct scsi_cmd *cmd);
 void sbc_read(struct scsi_cmd *cmd);

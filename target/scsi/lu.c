@@ -72,6 +72,11 @@ struct scsi_lu *scsi_lu_create(struct backstore *bs,
 	atomic_init(&c->d_sense, false);
 	atomic_init(&c->swp, false);
 	atomic_init(&c->atomic_inflight, 0);
+	if (scsi_pr_attach(lu, err, errlen) < 0) {
+		pthread_mutex_destroy(&lu->lock);
+		free(c);
+		return NULL;
+	}
 	return lu;
 }
 
@@ -80,6 +85,7 @@ void scsi_lu_destroy(struct scsi_lu *lu)
 	if (!lu)
 		return;
 	scsi_ua_free_all(lu);
+	scsi_pr_detach(lu);
 	pthread_mutex_destroy(&lu->lock);
 	free(lu_core(lu));
 }

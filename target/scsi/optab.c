@@ -1,8 +1,8 @@
 /* The dispatch table: every command the core implements, with its CDB
  * length, flags, handlers and CDB usage data (SPC-4 6.35.3). Opcodes with
  * service actions point to a small sub-table sorted by service action.
- * Anything absent (PERSISTENT RESERVE IN/OUT, RESERVE/RELEASE, SET TARGET
- * PORT GROUPS...) is INVALID COMMAND OPERATION CODE. */
+ * Anything absent (SET TARGET PORT GROUPS, EXTENDED COPY...) is INVALID
+ * COMMAND OPERATION CODE. */
 #include "scsi/core.h"
 
 /* Bits a feature we lack would use (RDPROTECT and its kin without
@@ -43,6 +43,23 @@ static const struct scsi_op maint_in[] = {
 	   0x0c, 0x87, 0xff, 0xff, 0xff, L4, 0, CTL),
 };
 
+/* PERSISTENT RESERVE IN */
+#define PRIN(sact) SA(0x5e, sact, 10, 0, pr_setup_in, pr_in,                  \
+		      sact, 0, 0, 0, 0, 0, 0xff, 0xff, CTL)
+static const struct scsi_op pr_in_sa[] = {
+	PRIN(0x00), PRIN(0x01), PRIN(0x02), PRIN(0x03),
+};
+
+/* PERSISTENT RESERVE OUT; SCOPE and TYPE are checked by each action.
+ * REPLACE LOST RESERVATION (08h) is not offered: a LU whose store does not
+ * validate is not attached, so a served LU has not lost its reservation. */
+#define PROUT(sact) SA(0x5f, sact, 10, 0, pr_setup_out, pr_out,               \
+		       sact, 0xff, 0, 0, L4, CTL)
+static const struct scsi_op pr_out_sa[] = {
+	PROUT(0x00), PROUT(0x01), PROUT(0x02), PROUT(0x03),
+	PROUT(0x04), PROUT(0x05), PROUT(0x06), PROUT(0x07),
+};
+
 const struct scsi_op scsi_optab[256] = {
 	OP(0x00, 6, 0, spc_setup_none, spc_good, 0, 0, 0, 0, CTL),
 	OP(0x03, 6, OPF_NO_LU | OPF_NO_UA, spc_setup_request_sense,
@@ -53,6 +70,10 @@ const struct scsi_op scsi_optab[256] = {
 	   0x01, 0xff, 0xff, 0xff, CTL),
 	OP(0x15, 6, 0, spc_setup_mode_select, spc_mode_select,
 	   0x11, 0, 0, 0xff, CTL),
+	/* SPC-2 RESERVE/RELEASE of the whole LU: no third party, no
+	 * extents, no parameter list. */
+	OP(0x16, 6, 0, spc_setup_none, pr_spc2_reserve, 0, 0, 0, 0, CTL),
+	OP(0x17, 6, 0, spc_setup_none, pr_spc2_release, 0, 0, 0, 0, CTL),
 	OP(0x1a, 6, 0, spc_setup_mode_sense, spc_mode_sense,
 	   0x08, 0xff, 0xff, 0xff, CTL),
 	OP(0x1b, 6, 0, spc_setup_none, spc_good, 0x01, 0, 0x0f, 0xf5, CTL),
@@ -77,8 +98,14 @@ const struct scsi_op scsi_optab[256] = {
 	   0, 0, 0, 0, 0, GRP, 0xff, 0xff, CTL),
 	OP(0x55, 10, 0, spc_setup_mode_select, spc_mode_select,
 	   0x11, 0, 0, 0, 0, 0, 0xff, 0xff, CTL),
+	OP(0x56, 10, 0, spc_setup_none, pr_spc2_reserve,
+	   0, 0, 0, 0, 0, 0, 0, 0, CTL),
+	OP(0x57, 10, 0, spc_setup_none, pr_spc2_release,
+	   0, 0, 0, 0, 0, 0, 0, 0, CTL),
 	OP(0x5a, 10, 0, spc_setup_mode_sense, spc_mode_sense,
 	   0x18, 0xff, 0xff, 0, 0, 0, 0xff, 0xff, CTL),
+	SA_GROUP(0x5e, pr_in_sa),
+	SA_GROUP(0x5f, pr_out_sa),
 	OP(0x88, 16, RD, sbc_setup_rw, sbc_read, 0x1e, L8, L4, GRP, CTL),
 	OP(0x89, 16, WR | OPF_EXACT_DATAOUT, sbc_setup_caw, sbc_caw,
 	   0x1a, L8, 0, 0, 0, 0xff, GRP, CTL),

@@ -80,6 +80,13 @@ struct scsi_nexus {
 	uint64_t id;				/* unique while the daemon runs */
 };
 
+/* Where a LU keeps its persistent reservation state (pr_store.c). */
+enum scsi_pr_store {
+	SCSI_PR_STORE_NONE,	/* in memory only: lost when the daemon stops */
+	SCSI_PR_STORE_INTERNAL,	/* the last 1 MiB of the backstore, hidden */
+	SCSI_PR_STORE_EXTERNAL,	/* the first 1 MiB of pr_store_dev */
+};
+
 /* Identity and behaviour of a logical unit; identical on both nodes. */
 struct scsi_lu_config {
 	char name[64];			/* storage object name */
@@ -93,6 +100,12 @@ struct scsi_lu_config {
 	bool readonly;
 	bool emulate_tpu;		/* UNMAP */
 	bool emulate_tpws;		/* WRITE SAME with UNMAP */
+	enum scsi_pr_store pr_store;
+	char pr_store_dev[PATH_MAX];	/* EXTERNAL: block device or file */
+	/* Attach as after a power loss of the whole cluster: registrations
+	 * made without APTPL are dropped, as SPC-4 says; without it
+	 * (a failover, a daemon restart) every registration is kept. */
+	bool pr_cold_start;
 };
 
 struct scsi_lu_stats {
@@ -126,6 +139,13 @@ void scsi_lu_nexus_gone(struct scsi_lu *lu, const struct scsi_nexus *n);
 void scsi_lu_reset(struct scsi_lu *lu, const struct scsi_nexus *by);
 /* Establish a unit attention for every nexus (e.g. capacity changed). */
 void scsi_lu_ua_all(struct scsi_lu *lu, uint8_t asc, uint8_t ascq);
+/* The LU is reachable through target port tp: REGISTER AND MOVE may name
+ * it by its relative port identifier. The daemon calls it for every TPG
+ * that maps the LU, before the fabric starts. */
+int scsi_lu_add_port(struct scsi_lu *lu, const struct scsi_tport *tp);
+/* One line on the LU's persistent reservation state and where it is kept,
+ * for the log at attach time. */
+void scsi_lu_pr_describe(struct scsi_lu *lu, char *buf, size_t len);
 
 struct scsi_cmd;
 struct scsi_op;

@@ -16,6 +16,10 @@
 struct ua_state {
 	struct list_head link;
 	uint64_t nexus_id;
+	/* Valid while the entry exists: the fabric calls
+	 * scsi_lu_nexus_gone() before it frees a nexus. Persistent
+	 * reservations match it by port names (scsi_ua_post_locked). */
+	const struct scsi_nexus *nexus;
 	uint8_t n;
 	uint16_t q[UA_QUEUE_MAX];
 };
@@ -59,6 +63,7 @@ int scsi_ua_check(struct scsi_lu *lu, const struct scsi_nexus *n, bool take,
 			return -1;
 		}
 		u->nexus_id = n->id;
+		u->nexus = n;
 		ua_push(u, ASC_POWER_ON_RESET);
 		list_add_tail(&u->link, &lu->nexus_state);
 	}
@@ -85,6 +90,17 @@ void scsi_ua_others(struct scsi_lu *lu, const struct scsi_nexus *except,
 	pthread_mutex_unlock(&lu->lock);
 }
 
+void scsi_ua_post_locked(struct scsi_lu *lu,
+			 bool (*match)(const struct scsi_nexus *n, const void *arg),
+			 const void *arg, uint64_t except_id, uint16_t asc)
+{
+	struct ua_state *u;
+
+	list_for_each_entry(u, &lu->nexus_state, link)
+		if (u->nexus_id != except_id && match(u->nexus, arg))
+			ua_push(u, asc);
+}
+
 void scsi_ua_free_all(struct scsi_lu *lu)
 {
 	struct ua_state *u, *tmp;
@@ -102,12 +118,16 @@ void scsi_lu_nexus_gone(struct scsi_lu *lu, const struct scsi_nexus *n)
 		list_del(&u->link);
 		free(u);
 	}
+	scsi_pr_nexus_gone_locked(lu, n);
 	pthread_mutex_unlock(&lu->lock);
 }
 
 void scsi_lu_reset(struct scsi_lu *lu, const struct scsi_nexus *by)
 {
 	scsi_ua_others(lu, by, ASC_BUS_DEVICE_RESET);
+	pthread_mutex_lock(&lu->lock);
+	scsi_pr_reset_locked(lu);
+	pthread_mutex_unlock(&lu->lock);
 }
 
 void scsi_lu_ua_all(struct scsi_lu *lu, uint8_t asc, uint8_t ascq)

@@ -1,12 +1,13 @@
 /* libFuzzer target for everything an initiator's bytes reach: the PDU
  * reader, login and key negotiation, CHAP, text requests, task management
  * and the SCSI command path down to a ramdisk. The input is written into a
- * real TCP connection on 127.0.0.1 and the fabric's own event loop runs it.
+ * connected socket and the fabric's own event loop runs it.
  *
  * The first input byte picks a canned login to prepend (none, a normal
  * session, a discovery session), so the fuzzer reaches full feature phase
  * without having to learn the login first. */
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 
 #include "backstore/backstore.h"
 #include "common/evloop.h"
+#include "iscsi/conn.h"
 #include "iscsi/iscsi.h"
 #include "iscsi/pdu.h"
 #include "scsi/scsi.h"
@@ -32,7 +34,6 @@ static struct iscsi_target target;
 static struct iscsi_tpg tpg;
 static struct iscsi_portal portal;
 static struct scsi_lun_entry lun0;
-static int listen_fd;
 
 static void setup(void)
 {
@@ -43,7 +44,6 @@ static void setup(void)
 				     .naa = { 0x60, 0x01, 0x40, 0x50 },
 				     .emulate_tpu = true, .emulate_tpws = true };
 	struct sockaddr_in a = { .sin_family = AF_INET };
-	socklen_t alen = sizeof(a);
 
 	snprintf(bc.name, sizeof(bc.name), "ram0");
 	snprintf(lc.name, sizeof(lc.name), "ram0");
@@ -57,11 +57,8 @@ static void setup(void)
 	}
 	iscsi_worker_init(&worker, 0, &loop, &inbox, ring);
 
-	listen_fd = socket(AF_INET, SOCK_STREAM, 0);
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(listen_fd, (struct sockaddr *)&a, sizeof(a)) || listen(listen_fd, 8) ||
-	    getsockname(listen_fd, (struct sockaddr *)&a, &alen))
-		abort();
+	a.sin_port = htons(3260);
 	memcpy(&portal.addr, &a, sizeof(a));
 	portal.addrlen = sizeof(a);
 
@@ -136,13 +133,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	data++;
 	size--;
 
-	int cfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (connect(cfd, (struct sockaddr *)&portal.addr, portal.addrlen) < 0)
+	/* A socketpair, not TCP: hundreds of thousands of runs would leave as
+	 * many connections in TIME-WAIT and run loopback out of ports. The
+	 * connection is told it arrived on the portal, as a TCP one would be,
+	 * so that logins find the TPG. */
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		perror("fuzz harness: socketpair");
 		abort();
-	int sfd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (sfd < 0)
+	}
+	int cfd = sv[0], sfd = sv[1];
+	if (fcntl(sfd, F_SETFL, O_NONBLOCK) < 0)
 		abort();
 	iscsi_conn_accept(&worker, sfd);
+	struct iscsi_conn *c = list_entry(worker.conns.prev, struct iscsi_conn, wlink);
+	memcpy(&c->local, &portal.addr, portal.addrlen);
+	c->locallen = portal.addrlen;
 	if ((llen && write(cfd, login, llen) != (ssize_t)llen) ||
 	    (size && write(cfd, data, size) < 0))
 		abort();

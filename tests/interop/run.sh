@@ -192,7 +192,7 @@ start_target() {
 	LUN_RAM=0 LUN_FILE=1 RAM_WWN=$(target_uuid) FILE_WWN=$(target_uuid)
 	tandem_config_write "$WORK/saveconfig.json" "$port" "$IQN" \
 		"ramdisk:ram0:$LU_SIZE:$RAM_WWN" \
-		"fileio:file0:$WORK/file0.img:$LU_SIZE:$FILE_WWN" || return 1
+		"fileio:file0:$WORK/file0.img:$LU_SIZE:$FILE_WWN:none" || return 1
 	tandemd_start "$BIN" "$WORK/saveconfig.json" "$WORK/tandemd.sock" \
 		"$WORK/tandemd.log" "$port" "$IQN"
 }

@@ -132,9 +132,10 @@ target_wait_listen() {
 # where each LU is "ramdisk:NAME:SIZE:WWN" or "fileio:NAME:PATH:SIZE:WWN[:PR]"
 # (SIZE in bytes, WWN the unit serial, a UUID; PATH without ":" or quotes);
 # LU n gets LUN n-1. PR is where a fileio LU keeps its persistent
-# reservations: "none" (the default here: the LU is exactly SIZE bytes, as
-# the tiers written before the PR store expect), "internal" (the last MiB
-# of the file, hidden: the LU is 1 MiB smaller) or "external=PATH".
+# reservations: left out, tandemd's default (internal: the last MiB of the
+# file, hidden, so the LU is 1 MiB smaller than SIZE); "none" (in memory,
+# the LU is exactly SIZE bytes), "internal" or "external=PATH".
+# Every LU is thin-provisioned (emulate_tpu, emulate_tpws).
 # One target, TPG 1, no authentication, any initiator (generate_node_acls),
 # one portal 127.0.0.1:PORT.
 tandem_config_write() {

@@ -258,7 +258,7 @@ config_tool_checks() {
 	fi
 	"$TC" new "$d/c.ini" >/dev/null 2>&1
 	if diff <(grep -vE '^\s*$' "$d/c0.ini") <(sed '/^\[lun added\]/,$d' "$d/c.ini" | grep -vE '^\s*$') >/dev/null &&
-		grep -q '^wwn = naa\.3' <(sed -n '/^\[lun added\]/,$p' "$d/c.ini") &&
+		grep -q '^wwn = naa\.6001405[0-9a-f]\{25\}$' <(sed -n '/^\[lun added\]/,$p' "$d/c.ini") &&
 		[[ $(grep -c '^minor = ' "$d/c.ini") -eq 2 ]] &&
 		[[ $(grep '^minor = ' "$d/c.ini" | sort -u | wc -l) -eq 2 ]]; then
 		pass "tandem-config new adds only the missing identities"

@@ -29,17 +29,17 @@ static void expect_refused(struct fx *f, const uint8_t *cdb, size_t len,
 static void test_unknown_opcode(void **state)
 {
 	struct fx *f = *state;
-	const uint8_t pr_in[10] = { 0x5e, 0, 0, 0, 0, 0, 0, 0, 8, 0 };
-	const uint8_t pr_out[10] = { 0x5f };
-	const uint8_t reserve6[6] = { 0x16 };
-	const uint8_t release6[6] = { 0x17 };
+	const uint8_t log_sense[10] = { 0x4d, 0, 0, 0, 0, 0, 0, 0, 8, 0 };
+	const uint8_t log_select[10] = { 0x4c };
+	const uint8_t write_buffer[10] = { 0x3b };
+	const uint8_t read_buffer[10] = { 0x3c };
 	const uint8_t vendor[6] = { 0xc0 };
 	const uint8_t set_tpg[12] = { 0xa4, 0x0a };
 
-	expect_refused(f, pr_in, 10, 0x5, 0x2000);
-	expect_refused(f, pr_out, 10, 0x5, 0x2000);
-	expect_refused(f, reserve6, 6, 0x5, 0x2000);
-	expect_refused(f, release6, 6, 0x5, 0x2000);
+	expect_refused(f, log_sense, 10, 0x5, 0x2000);
+	expect_refused(f, log_select, 10, 0x5, 0x2000);
+	expect_refused(f, write_buffer, 10, 0x5, 0x2000);
+	expect_refused(f, read_buffer, 10, 0x5, 0x2000);
 	expect_refused(f, vendor, 6, 0x5, 0x2000);
 	expect_refused(f, set_tpg, 12, 0x5, 0x2000);
 }

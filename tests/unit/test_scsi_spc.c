@@ -296,7 +296,7 @@ static void test_rsoc_all(void **state)
 	assert_non_null(d);
 	assert_int_equal(d[5], 0x01);		/* SERVACTV */
 	assert_null(find_desc(f->cmd.buf, len, 8, 0x42, 0));	/* no UNMAP */
-	assert_null(find_desc(f->cmd.buf, len, 8, 0x5e, 0));
+	assert_null(find_desc(f->cmd.buf, len, 8, 0x4d, 0));	/* LOG SENSE */
 	for (d = f->cmd.buf + 4; d < f->cmd.buf + 4 + len; d += 8)
 		if (!(d[5] & 0x01))
 			assert_int_equal(get16(d + 2), 0);
@@ -336,7 +336,7 @@ static void test_rsoc_one(void **state)
 	assert_int_equal(f->cmd.data_len, 4 + 6 + 12);
 
 	/* Not supported: SUPPORT 001b, no usage data. */
-	assert_int_equal(rsoc(f, 1, 0x5e, 0, 512), SAM_STAT_GOOD);
+	assert_int_equal(rsoc(f, 1, 0x4d, 0, 512), SAM_STAT_GOOD);
 	assert_int_equal(f->cmd.buf[1] & 0x07, 1);
 	assert_int_equal(f->cmd.data_len, 4);
 	assert_int_equal(rsoc(f, 2, 0xa3, 0x1f, 512), SAM_STAT_GOOD);
