@@ -10,17 +10,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-void bs_errf(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 const char *bs_file_type(mode_t mode)
 {
 	if (S_ISREG(mode))
@@ -62,19 +51,19 @@ static int check_name(const char *plugin, const char *name, char *err,
 	size_t n = strnlen(name, sizeof(((struct bs_config *)0)->name));
 
 	if (n == sizeof(((struct bs_config *)0)->name)) {
-		bs_errf(err, errlen, "%s backstore: name is not NUL-terminated within %zu bytes",
+		errf(err, errlen, "%s backstore: name is not NUL-terminated within %zu bytes",
 			plugin, n);
 		return -1;
 	}
 	if (n == 0) {
-		bs_errf(err, errlen, "%s backstore: name is empty", plugin);
+		errf(err, errlen, "%s backstore: name is empty", plugin);
 		return -1;
 	}
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)name[i];
 
 		if (c == '/' || c <= ' ' || c == 0x7f) {
-			bs_errf(err, errlen, "%s backstore: name \"%.*s\": character %zu (0x%02x) is not allowed (no '/', blanks or control characters)",
+			errf(err, errlen, "%s backstore: name \"%.*s\": character %zu (0x%02x) is not allowed (no '/', blanks or control characters)",
 				plugin, (int)i, name, i, c);
 			return -1;
 		}
@@ -88,26 +77,26 @@ static int check_path(const struct bs_config *cfg, const char *plugin,
 	size_t n = strnlen(cfg->path, sizeof(cfg->path));
 
 	if (n == sizeof(cfg->path)) {
-		bs_errf(err, errlen, "%s %s: path is not NUL-terminated within %zu bytes",
+		errf(err, errlen, "%s %s: path is not NUL-terminated within %zu bytes",
 			plugin, cfg->name, n);
 		return -1;
 	}
 	if (cfg->kind == BS_RAMDISK) {
 		if (n != 0) {
-			bs_errf(err, errlen, "ramdisk %s: path \"%s\" given, but a ramdisk has no backing path",
+			errf(err, errlen, "ramdisk %s: path \"%s\" given, but a ramdisk has no backing path",
 				cfg->name, cfg->path);
 			return -1;
 		}
 		return 0;
 	}
 	if (n == 0) {
-		bs_errf(err, errlen, "%s %s: path is required", plugin, cfg->name);
+		errf(err, errlen, "%s %s: path is required", plugin, cfg->name);
 		return -1;
 	}
 	/* The daemon chdir()s to / when it detaches; a relative path would
 	 * name a different file then than when the config was written. */
 	if (cfg->path[0] != '/') {
-		bs_errf(err, errlen, "%s %s: path \"%s\" must be absolute",
+		errf(err, errlen, "%s %s: path \"%s\" must be absolute",
 			plugin, cfg->name, cfg->path);
 		return -1;
 	}
@@ -119,14 +108,14 @@ struct backstore *bs_open(const struct bs_config *cfg, char *err, size_t errlen)
 	const struct bs_ops *ops;
 	struct backstore *bs;
 
-	bs_errf(err, errlen, "%s", "");
+	errf(err, errlen, "%s", "");
 	if (!cfg) {
-		bs_errf(err, errlen, "backstore: no configuration given");
+		errf(err, errlen, "backstore: no configuration given");
 		return NULL;
 	}
 	ops = kind_ops(cfg->kind);
 	if (!ops) {
-		bs_errf(err, errlen, "backstore: kind %d is not ramdisk, fileio or block",
+		errf(err, errlen, "backstore: kind %d is not ramdisk, fileio or block",
 			(int)cfg->kind);
 		return NULL;
 	}
@@ -135,14 +124,14 @@ struct backstore *bs_open(const struct bs_config *cfg, char *err, size_t errlen)
 		return NULL;
 	if (cfg->block_size != 0 && cfg->block_size != 512 &&
 	    cfg->block_size != 4096) {
-		bs_errf(err, errlen, "%s %s: block_size %u: must be 512 or 4096 (0 for the default)",
+		errf(err, errlen, "%s %s: block_size %u: must be 512 or 4096 (0 for the default)",
 			ops->plugin, cfg->name, cfg->block_size);
 		return NULL;
 	}
 
 	bs = calloc(1, sizeof(*bs));
 	if (!bs) {
-		bs_errf(err, errlen, "%s %s: cannot allocate the backstore: %s",
+		errf(err, errlen, "%s %s: cannot allocate the backstore: %s",
 			ops->plugin, cfg->name, strerror(errno));
 		return NULL;
 	}

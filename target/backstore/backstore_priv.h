@@ -7,14 +7,11 @@
 #include <sys/types.h>
 
 #include "backstore/backstore.h"
+#include "common/errf.h"
 
 extern const struct bs_ops bs_ramdisk_ops;
 extern const struct bs_ops bs_fileio_ops;
 extern const struct bs_ops bs_block_ops;
-
-/* snprintf into err (which may be NULL or errlen 0). */
-void bs_errf(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
 
 /* "a directory", "a block device"...: what a non-regular st_mode is. */
 const char *bs_file_type(mode_t mode);

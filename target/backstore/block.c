@@ -88,12 +88,12 @@ static int probe_device(struct backstore *bs, const struct stat *st,
 
 	if (!c->readonly) {
 		if (ioctl(bs->fd, BLKROGET, &ro) != 0) {
-			bs_errf(err, errlen, "block %s: path %s: BLKROGET: %s",
+			errf(err, errlen, "block %s: path %s: BLKROGET: %s",
 				c->name, c->path, strerror(errno));
 			return -1;
 		}
 		if (ro) {
-			bs_errf(err, errlen, "block %s: path %s: device is read-only (BLKROGET); set readonly to serve it read-only",
+			errf(err, errlen, "block %s: path %s: device is read-only (BLKROGET); set readonly to serve it read-only",
 				c->name, c->path);
 			return -1;
 		}
@@ -101,12 +101,12 @@ static int probe_device(struct backstore *bs, const struct stat *st,
 	if (ioctl(bs->fd, BLKGETSIZE64, &dev_size) != 0 ||
 	    ioctl(bs->fd, BLKSSZGET, &lbs) != 0 ||
 	    ioctl(bs->fd, BLKPBSZGET, &pbs) != 0) {
-		bs_errf(err, errlen, "block %s: path %s: cannot read the device geometry: %s",
+		errf(err, errlen, "block %s: path %s: cannot read the device geometry: %s",
 			c->name, c->path, strerror(errno));
 		return -1;
 	}
 	if (lbs < 512 || lbs > 4096 || (lbs & (lbs - 1))) {
-		bs_errf(err, errlen, "block %s: path %s: device logical block size %d is not supported (512 to 4096)",
+		errf(err, errlen, "block %s: path %s: device logical block size %d is not supported (512 to 4096)",
 			c->name, c->path, lbs);
 		return -1;
 	}
@@ -114,7 +114,7 @@ static int probe_device(struct backstore *bs, const struct stat *st,
 		bs->block_size = lbs <= 512 ? 512 : 4096;
 	} else if (c->block_size < (unsigned)lbs) {
 		/* O_DIRECT cannot address less than the device's block. */
-		bs_errf(err, errlen, "block %s: block_size %u is smaller than the logical block size %d of %s",
+		errf(err, errlen, "block %s: block_size %u is smaller than the logical block size %d of %s",
 			c->name, c->block_size, lbs, c->path);
 		return -1;
 	} else {
@@ -122,13 +122,13 @@ static int probe_device(struct backstore *bs, const struct stat *st,
 	}
 	bs->size = dev_size - dev_size % bs->block_size;
 	if (bs->size == 0) {
-		bs_errf(err, errlen, "block %s: path %s: device has %" PRIu64 " bytes, less than one block (%u): is a disk attached behind it?",
+		errf(err, errlen, "block %s: path %s: device has %" PRIu64 " bytes, less than one block (%u): is a disk attached behind it?",
 			c->name, c->path, dev_size, bs->block_size);
 		return -1;
 	}
 	if (c->size) {
 		if (c->size % bs->block_size || c->size > bs->size) {
-			bs_errf(err, errlen, "block %s: size %" PRIu64 " must be a multiple of block_size %u and at most the device's %" PRIu64 " bytes",
+			errf(err, errlen, "block %s: size %" PRIu64 " must be a multiple of block_size %u and at most the device's %" PRIu64 " bytes",
 				c->name, c->size, bs->block_size, bs->size);
 			return -1;
 		}
@@ -149,12 +149,12 @@ static int block_open(struct backstore *bs, char *err, size_t errlen)
 		    O_CLOEXEC;
 
 	if (stat(c->path, &st) != 0) {
-		bs_errf(err, errlen, "block %s: path %s: %s",
+		errf(err, errlen, "block %s: path %s: %s",
 			c->name, c->path, strerror(errno));
 		return -1;
 	}
 	if (!S_ISBLK(st.st_mode)) {
-		bs_errf(err, errlen, "block %s: path %s is %s, not a block device%s",
+		errf(err, errlen, "block %s: path %s is %s, not a block device%s",
 			c->name, c->path, bs_file_type(st.st_mode),
 			S_ISREG(st.st_mode) ? " (use the fileio backstore for a file)" : "");
 		return -1;
@@ -163,14 +163,14 @@ static int block_open(struct backstore *bs, char *err, size_t errlen)
 	 * mapper or a second tandemd cannot use it behind our back. */
 	bs->fd = open(c->path, flags);
 	if (bs->fd < 0) {
-		bs_errf(err, errlen, "block %s: path %s: cannot open %s: %s",
+		errf(err, errlen, "block %s: path %s: cannot open %s: %s",
 			c->name, c->path, c->readonly ? "read-only" : "read-write",
 			open_error(errno, c->readonly));
 		return -1;
 	}
 	if (fstat(bs->fd, &fst) != 0 || !S_ISBLK(fst.st_mode) ||
 	    fst.st_rdev != st.st_rdev) {
-		bs_errf(err, errlen, "block %s: path %s changed while being opened",
+		errf(err, errlen, "block %s: path %s changed while being opened",
 			c->name, c->path);
 		goto fail;
 	}

@@ -20,10 +20,10 @@ static int refuse_type(const struct backstore *bs, mode_t mode, char *err,
 	if (S_ISREG(mode))
 		return 0;
 	if (S_ISBLK(mode))
-		bs_errf(err, errlen, "fileio %s: path %s is a block device; use the block backstore for it",
+		errf(err, errlen, "fileio %s: path %s is a block device; use the block backstore for it",
 			bs->cfg.name, bs->cfg.path);
 	else
-		bs_errf(err, errlen, "fileio %s: path %s is %s; fileio needs a regular file",
+		errf(err, errlen, "fileio %s: path %s is %s; fileio needs a regular file",
 			bs->cfg.name, bs->cfg.path, bs_file_type(mode));
 	return -1;
 }
@@ -76,15 +76,15 @@ static int open_file(struct backstore *bs, bool *created, char *err,
 			return -1;
 		fd = open(c->path, flags);
 	} else if (errno != ENOENT) {
-		bs_errf(err, errlen, "fileio %s: path %s: cannot stat: %s",
+		errf(err, errlen, "fileio %s: path %s: cannot stat: %s",
 			c->name, c->path, strerror(errno));
 		return -1;
 	} else if (c->readonly) {
-		bs_errf(err, errlen, "fileio %s: path %s does not exist (a readonly backstore is never created)",
+		errf(err, errlen, "fileio %s: path %s does not exist (a readonly backstore is never created)",
 			c->name, c->path);
 		return -1;
 	} else if (c->size == 0) {
-		bs_errf(err, errlen, "fileio %s: path %s does not exist; give a size to create it",
+		errf(err, errlen, "fileio %s: path %s does not exist; give a size to create it",
 			c->name, c->path);
 		return -1;
 	} else {
@@ -95,11 +95,11 @@ static int open_file(struct backstore *bs, bool *created, char *err,
 			fd = open(c->path, flags);
 	}
 	if (fd < 0 && c->size && errno == ENOENT)
-		bs_errf(err, errlen, "fileio %s: path %s: cannot create it (size %llu): %s",
+		errf(err, errlen, "fileio %s: path %s: cannot create it (size %llu): %s",
 			c->name, c->path, (unsigned long long)c->size,
 			strerror(errno));
 	else if (fd < 0)
-		bs_errf(err, errlen, "fileio %s: path %s: cannot open%s: %s",
+		errf(err, errlen, "fileio %s: path %s: cannot open%s: %s",
 			c->name, c->path, c->readonly ? " read-only" : " read-write",
 			strerror(errno));
 	return fd;
@@ -114,12 +114,12 @@ static int fileio_open(struct backstore *bs, char *err, size_t errlen)
 	int fd, e;
 
 	if (c->size % bs->block_size) {
-		bs_errf(err, errlen, "fileio %s: size %llu is not a multiple of block_size %u",
+		errf(err, errlen, "fileio %s: size %llu is not a multiple of block_size %u",
 			c->name, (unsigned long long)c->size, bs->block_size);
 		return -1;
 	}
 	if (c->size > (uint64_t)INT64_MAX) {
-		bs_errf(err, errlen, "fileio %s: size %llu is larger than any file can be",
+		errf(err, errlen, "fileio %s: size %llu is larger than any file can be",
 			c->name, (unsigned long long)c->size);
 		return -1;
 	}
@@ -128,7 +128,7 @@ static int fileio_open(struct backstore *bs, char *err, size_t errlen)
 		return -1;
 	/* The path may have been swapped between stat() and open(). */
 	if (fstat(fd, &st) != 0) {
-		bs_errf(err, errlen, "fileio %s: path %s: fstat: %s",
+		errf(err, errlen, "fileio %s: path %s: fstat: %s",
 			c->name, c->path, strerror(errno));
 		goto fail;
 	}
@@ -138,7 +138,7 @@ static int fileio_open(struct backstore *bs, char *err, size_t errlen)
 	 * same path) would corrupt it silently; readers may share. */
 	if (flock(fd, (c->readonly ? LOCK_SH : LOCK_EX) | LOCK_NB) != 0) {
 		e = errno;
-		bs_errf(err, errlen, "fileio %s: path %s: %s",
+		errf(err, errlen, "fileio %s: path %s: %s",
 			c->name, c->path,
 			e == EWOULDBLOCK ? "in use: another process or backstore holds a lock on it (another tandemd?)" :
 			strerror(e));
@@ -148,7 +148,7 @@ static int fileio_open(struct backstore *bs, char *err, size_t errlen)
 	if (c->size == 0) {
 		bs->size = fsize - fsize % bs->block_size;
 		if (bs->size == 0) {
-			bs_errf(err, errlen, "fileio %s: path %s is %llu bytes, smaller than one block (%u bytes)",
+			errf(err, errlen, "fileio %s: path %s is %llu bytes, smaller than one block (%u bytes)",
 				c->name, c->path, (unsigned long long)fsize,
 				bs->block_size);
 			goto fail;
@@ -156,13 +156,13 @@ static int fileio_open(struct backstore *bs, char *err, size_t errlen)
 	} else {
 		if (c->size > fsize) {
 			if (c->readonly) {
-				bs_errf(err, errlen, "fileio %s: size %llu is larger than path %s (%llu bytes), and a readonly backstore cannot extend it",
+				errf(err, errlen, "fileio %s: size %llu is larger than path %s (%llu bytes), and a readonly backstore cannot extend it",
 					c->name, (unsigned long long)c->size, c->path,
 					(unsigned long long)fsize);
 				goto fail;
 			}
 			if (ftruncate(fd, (off_t)c->size) != 0) {
-				bs_errf(err, errlen, "fileio %s: path %s: cannot extend to size %llu: %s",
+				errf(err, errlen, "fileio %s: path %s: cannot extend to size %llu: %s",
 					c->name, c->path, (unsigned long long)c->size,
 					strerror(errno));
 				goto fail;
@@ -174,13 +174,13 @@ static int fileio_open(struct backstore *bs, char *err, size_t errlen)
 		bs->size = c->size;
 	}
 	if ((created || extended) && fsync(fd) != 0) {
-		bs_errf(err, errlen, "fileio %s: path %s: fsync after %s: %s",
+		errf(err, errlen, "fileio %s: path %s: fsync after %s: %s",
 			c->name, c->path, created ? "creating" : "extending",
 			strerror(errno));
 		goto fail;
 	}
 	if (created && (e = sync_parent(c->path)) != 0) {
-		bs_errf(err, errlen, "fileio %s: path %s: fsync of its directory: %s",
+		errf(err, errlen, "fileio %s: path %s: fsync of its directory: %s",
 			c->name, c->path, strerror(e));
 		goto fail;
 	}

@@ -106,17 +106,17 @@ static int ramdisk_open(struct backstore *bs, char *err, size_t errlen)
 	size_t n;
 
 	if (cfg->size == 0) {
-		bs_errf(err, errlen, "ramdisk %s: size is 0; a ramdisk needs a size in bytes (a multiple of block_size %u)",
+		errf(err, errlen, "ramdisk %s: size is 0; a ramdisk needs a size in bytes (a multiple of block_size %u)",
 			cfg->name, bs->block_size);
 		return -1;
 	}
 	if (cfg->size % bs->block_size) {
-		bs_errf(err, errlen, "ramdisk %s: size %llu is not a multiple of block_size %u",
+		errf(err, errlen, "ramdisk %s: size %llu is not a multiple of block_size %u",
 			cfg->name, (unsigned long long)cfg->size, bs->block_size);
 		return -1;
 	}
 	if (cfg->size > RD_MAX_SIZE) {
-		bs_errf(err, errlen, "ramdisk %s: size %llu exceeds the ramdisk limit of %llu bytes (16 TiB)",
+		errf(err, errlen, "ramdisk %s: size %llu exceeds the ramdisk limit of %llu bytes (16 TiB)",
 			cfg->name, (unsigned long long)cfg->size,
 			(unsigned long long)RD_MAX_SIZE);
 		return -1;
@@ -124,7 +124,7 @@ static int ramdisk_open(struct backstore *bs, char *err, size_t errlen)
 	n = (size_t)(cfg->size >> CHUNK_SHIFT) + !!(cfg->size & (CHUNK_SIZE - 1));
 	rd = calloc(1, sizeof(*rd) + n * sizeof(rd->chunk[0]));
 	if (!rd) {
-		bs_errf(err, errlen, "ramdisk %s: size %llu: cannot allocate the table of %zu chunks: %s",
+		errf(err, errlen, "ramdisk %s: size %llu: cannot allocate the table of %zu chunks: %s",
 			cfg->name, (unsigned long long)cfg->size, n,
 			strerror(ENOMEM));
 		return -1;

@@ -110,13 +110,13 @@ struct bs_ring *bs_ring_create(unsigned entries, char *err, size_t errlen)
 	int ret;
 
 	if (entries == 0 || entries > RING_MAX_ENTRIES) {
-		bs_errf(err, errlen, "bs_ring: entries %u: must be 1..%u",
+		errf(err, errlen, "bs_ring: entries %u: must be 1..%u",
 			entries, RING_MAX_ENTRIES);
 		return NULL;
 	}
 	r = calloc(1, sizeof(*r));
 	if (!r) {
-		bs_errf(err, errlen, "bs_ring: cannot allocate: %s", strerror(errno));
+		errf(err, errlen, "bs_ring: cannot allocate: %s", strerror(errno));
 		return NULL;
 	}
 	r->efd = -1;
@@ -125,7 +125,7 @@ struct bs_ring *bs_ring_create(unsigned entries, char *err, size_t errlen)
 	memset(&p, 0, sizeof(p));
 	ret = io_uring_queue_init_params(entries, &r->uring, &p);
 	if (ret < 0) {
-		bs_errf(err, errlen, "bs_ring: io_uring_queue_init(%u): %s%s", entries,
+		errf(err, errlen, "bs_ring: io_uring_queue_init(%u): %s%s", entries,
 			strerror(-ret),
 			ret == -EPERM ? " (io_uring disabled by sysctl kernel.io_uring_disabled?)" :
 			ret == -ENOSYS ? " (kernel built without io_uring)" :
@@ -136,17 +136,17 @@ struct bs_ring *bs_ring_create(unsigned entries, char *err, size_t errlen)
 	/* Without NODROP the kernel discards completions when the CQ is full,
 	 * and a lost CQE is a command that never finishes. */
 	if (!(p.features & IORING_FEAT_NODROP)) {
-		bs_errf(err, errlen, "bs_ring: this kernel's io_uring lacks IORING_FEAT_NODROP (Linux 5.5 or later needed)");
+		errf(err, errlen, "bs_ring: this kernel's io_uring lacks IORING_FEAT_NODROP (Linux 5.5 or later needed)");
 		goto fail;
 	}
 	probe = io_uring_get_probe_ring(&r->uring);
 	if (!probe) {
-		bs_errf(err, errlen, "bs_ring: cannot probe io_uring opcodes (Linux 5.6 or later needed)");
+		errf(err, errlen, "bs_ring: cannot probe io_uring opcodes (Linux 5.6 or later needed)");
 		goto fail;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(need); i++) {
 		if (!io_uring_opcode_supported(probe, need[i].op)) {
-			bs_errf(err, errlen, "bs_ring: this kernel's io_uring lacks IORING_OP_%s",
+			errf(err, errlen, "bs_ring: this kernel's io_uring lacks IORING_OP_%s",
 				need[i].name);
 			io_uring_free_probe(probe);
 			goto fail;
@@ -156,17 +156,17 @@ struct bs_ring *bs_ring_create(unsigned entries, char *err, size_t errlen)
 
 	r->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (r->efd < 0) {
-		bs_errf(err, errlen, "bs_ring: eventfd: %s", strerror(errno));
+		errf(err, errlen, "bs_ring: eventfd: %s", strerror(errno));
 		goto fail;
 	}
 	ret = io_uring_register_eventfd(&r->uring, r->efd);
 	if (ret < 0) {
-		bs_errf(err, errlen, "bs_ring: io_uring_register_eventfd: %s",
+		errf(err, errlen, "bs_ring: io_uring_register_eventfd: %s",
 			strerror(-ret));
 		goto fail;
 	}
 	if (grow(r, p.cq_entries) != 0) {
-		bs_errf(err, errlen, "bs_ring: cannot allocate %u request slots",
+		errf(err, errlen, "bs_ring: cannot allocate %u request slots",
 			p.cq_entries);
 		goto fail;
 	}

@@ -8,20 +8,8 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "common/errf.h"
 #include "iscsi/text.h"
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (!err || errlen == 0)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static const EVP_MD *chap_md(int alg)
 {
@@ -123,43 +111,43 @@ int chap_target_verify(const struct chap_target *c, const char *user,
 	size_t slen, dlen = chap_digest_len(c->alg);
 
 	if (!dlen) {
-		seterr(err, errlen, "CHAP: algorithm %d not supported", c->alg);
+		errf(err, errlen, "CHAP: algorithm %d not supported", c->alg);
 		return -1;
 	}
 	if (secret_len(secret, &slen) < 0) {
-		seterr(err, errlen, "CHAP: no usable secret configured (empty or over %d bytes)",
+		errf(err, errlen, "CHAP: no usable secret configured (empty or over %d bytes)",
 		       CHAP_SECRET_MAX);
 		return -1;
 	}
 	if (!user || !chap_n || strcmp(user, chap_n) != 0) {
-		seterr(err, errlen, "CHAP_N: \"%.64s\" is not the expected user",
+		errf(err, errlen, "CHAP_N: \"%.64s\" is not the expected user",
 		       chap_n ? chap_n : "(missing)");
 		return -1;
 	}
 	if (!chap_r) {
-		seterr(err, errlen, "CHAP_R: missing");
+		errf(err, errlen, "CHAP_R: missing");
 		return -1;
 	}
 	int glen = iscsi_text_binary(chap_r, got, sizeof(got));
 	if (glen < 0) {
-		seterr(err, errlen, "CHAP_R: not a hex or base64 value of at most %d bytes",
+		errf(err, errlen, "CHAP_R: not a hex or base64 value of at most %d bytes",
 		       CHAP_DIGEST_MAX);
 		return -1;
 	}
 	if ((size_t)glen != dlen) {
-		seterr(err, errlen, "CHAP_R: %d bytes, algorithm %d needs %zu",
+		errf(err, errlen, "CHAP_R: %d bytes, algorithm %d needs %zu",
 		       glen, c->alg, dlen);
 		return -1;
 	}
 	if (chap_digest(c->alg, c->id, secret, slen, c->challenge,
 			sizeof(c->challenge), want) < 0) {
-		seterr(err, errlen, "CHAP: digest computation failed");
+		errf(err, errlen, "CHAP: digest computation failed");
 		return -1;
 	}
 	int diff = CRYPTO_memcmp(got, want, dlen);
 	OPENSSL_cleanse(want, sizeof(want));
 	if (diff) {
-		seterr(err, errlen, "CHAP_R: response does not match (wrong secret)");
+		errf(err, errlen, "CHAP_R: response does not match (wrong secret)");
 		return -1;
 	}
 	return 0;
@@ -174,48 +162,48 @@ int chap_target_answer(const struct chap_target *c, const char *secret,
 	size_t slen;
 
 	if (!chap_digest_len(c->alg)) {
-		seterr(err, errlen, "CHAP: algorithm %d not supported", c->alg);
+		errf(err, errlen, "CHAP: algorithm %d not supported", c->alg);
 		return -1;
 	}
 	if (secret_len(secret, &slen) < 0) {
-		seterr(err, errlen,
+		errf(err, errlen,
 		       "CHAP: no usable mutual secret configured (empty or over %d bytes)",
 		       CHAP_SECRET_MAX);
 		return -1;
 	}
 	if (!chap_i || iscsi_text_number(chap_i, 255, &id) < 0) {
-		seterr(err, errlen, "CHAP_I: \"%.64s\" is not a number in 0..255",
+		errf(err, errlen, "CHAP_I: \"%.64s\" is not a number in 0..255",
 		       chap_i ? chap_i : "(missing)");
 		return -1;
 	}
 	int clen = chap_c ? iscsi_text_binary(chap_c, chal, sizeof(chal)) : -1;
 	if (clen < 0) {
-		seterr(err, errlen, "CHAP_C: not a hex or base64 value of at most %d bytes",
+		errf(err, errlen, "CHAP_C: not a hex or base64 value of at most %d bytes",
 		       CHAP_CHALLENGE_MAX);
 		return -1;
 	}
 	/* Shorter than our own challenge would make the initiator's check of
 	 * us weaker than ours of it. */
 	if (clen < CHAP_CHALLENGE_LEN) {
-		seterr(err, errlen, "CHAP_C: %d bytes, at least %d required",
+		errf(err, errlen, "CHAP_C: %d bytes, at least %d required",
 		       clen, CHAP_CHALLENGE_LEN);
 		return -1;
 	}
 	/* RFC 7143 12.1.3: answering our own challenge would hand an attacker
 	 * the response it has to send us. */
 	if (clen == CHAP_CHALLENGE_LEN && memcmp(chal, c->challenge, CHAP_CHALLENGE_LEN) == 0) {
-		seterr(err, errlen, "CHAP_C: identical to the target's challenge (reflection)");
+		errf(err, errlen, "CHAP_C: identical to the target's challenge (reflection)");
 		return -1;
 	}
 	int dlen = chap_digest(c->alg, (uint8_t)id, secret, slen, chal, (size_t)clen, digest);
 	if (dlen < 0) {
-		seterr(err, errlen, "CHAP: digest computation failed");
+		errf(err, errlen, "CHAP: digest computation failed");
 		return -1;
 	}
 	int r = iscsi_text_hex(digest, (size_t)dlen, out, outcap);
 	OPENSSL_cleanse(digest, sizeof(digest));
 	if (r < 0) {
-		seterr(err, errlen, "CHAP_R: %zu bytes of output space, %d needed",
+		errf(err, errlen, "CHAP_R: %zu bytes of output space, %d needed",
 		       outcap, 2 * dlen + 3);
 		return -1;
 	}

@@ -271,9 +271,9 @@ void conn_send_reject(struct iscsi_conn *c, const uint8_t *bhs, uint8_t reason)
 
 /* ---- NOP, logout ---- */
 
-static int nop_begin(struct iscsi_conn *c)
+int conn_segbuf_reserve(struct iscsi_conn *c)
 {
-	uint32_t len = bhs_dsl(c->hdr);
+	uint32_t len = c->seg_len;
 
 	if (len > c->segbuf_cap) {
 		uint8_t *b = realloc(c->segbuf, len + 8);
@@ -470,9 +470,8 @@ static int pdu_begin(struct iscsi_conn *c)
 	case ISCSI_OP_DATA_OUT:
 		return task_dataout_begin(c);
 	case ISCSI_OP_TEXT_REQ:
-		return text_begin(c);
 	case ISCSI_OP_NOOP_OUT:
-		return nop_begin(c);
+		return conn_segbuf_reserve(c);
 	case ISCSI_OP_SNACK:
 		/* ERL 0 offers no SNACK recovery (RFC 7143 11.16). */
 		conn_send_reject(c, bhs, ISCSI_REJECT_CMD_NOT_SUPPORTED);

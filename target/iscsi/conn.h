@@ -214,6 +214,9 @@ void tx_put(struct iscsi_conn *c, struct tx_pdu *p);
 void tx_queue(struct iscsi_conn *c, struct tx_pdu *p, void *data, uint32_t len);
 void tx_flush(struct iscsi_conn *c);
 void conn_send_reject(struct iscsi_conn *c, const uint8_t *bhs, uint8_t reason);
+/* Points the data segment of the PDU being read (c->seg_len bytes, checked
+ * against the negotiated limit already) at c->segbuf, growing it; 0 or -1. */
+int conn_segbuf_reserve(struct iscsi_conn *c);
 /* Fills the SN fields every target PDU carries and advances StatSN when
  * the PDU carries status. */
 void conn_stamp(struct iscsi_conn *c, uint8_t *hdr, bool has_status);
@@ -280,7 +283,6 @@ void tmf_pdu(struct iscsi_conn *c);
 void tmf_task_ended(struct iscsi_task *t);
 
 /* textreq.c / discovery.c */
-int text_begin(struct iscsi_conn *c);
 void text_pdu(struct iscsi_conn *c);
 /* Appends TargetName=/TargetAddress= pairs the initiator may see. */
 int discovery_send_targets(struct iscsi_conn *c, const char *what,

@@ -47,23 +47,12 @@ struct login_ctx {
 
 int login_begin(struct iscsi_conn *c)
 {
-	uint32_t len = c->seg_len;
-
 	if (!c->login) {
 		c->login = calloc(1, sizeof(*c->login));
 		if (!c->login)
 			return -1;
 	}
-	if (len > c->segbuf_cap) {
-		uint8_t *b = realloc(c->segbuf, len + 8);
-		if (!b)
-			return -1;
-		c->segbuf = b;
-		c->segbuf_cap = len;
-	}
-	c->seg_dst = c->segbuf;
-	c->seg_dst_len = len;
-	return 0;
+	return conn_segbuf_reserve(c);
 }
 
 void login_free(struct iscsi_conn *c)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/compiler.h"
+#include "common/errf.h"
 
 /* How a key is negotiated (RFC 7143 6.2 and section 13). */
 enum kind {
@@ -111,19 +112,6 @@ static const struct key_def keys[] = {
 };
 
 _Static_assert(ARRAY_SIZE(keys) <= 64, "one bit per key in a uint64_t");
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (!err || errlen == 0)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static uint64_t bit(const struct key_def *k)
 {
@@ -277,7 +265,7 @@ static int emit(struct iscsi_text *resp, const char *key, const char *val,
 		char *err, size_t errlen)
 {
 	if (iscsi_text_add(resp, key, val) < 0) {
-		seterr(err, errlen, "%s: response does not fit in %zu bytes",
+		errf(err, errlen, "%s: response does not fit in %zu bytes",
 		       key, resp->cap);
 		return -1;
 	}
@@ -315,7 +303,7 @@ static int take_answer(struct iscsi_negotiation *n, const struct key_def *k,
 	case K_DIGEST:
 		b = pick_digest(n, k, v);
 		if (b < 0 || strchr(v, ',')) {
-			seterr(err, errlen, "%s: answer \"%.64s\" is not a digest we offered",
+			errf(err, errlen, "%s: answer \"%.64s\" is not a digest we offered",
 			       k->name, v);
 			return -1;
 		}
@@ -325,14 +313,14 @@ static int take_answer(struct iscsi_negotiation *n, const struct key_def *k,
 	case K_AND:
 		b = parse_bool(v);
 		if (b < 0) {
-			seterr(err, errlen, "%s: answer \"%.64s\" is not Yes or No", k->name, v);
+			errf(err, errlen, "%s: answer \"%.64s\" is not Yes or No", k->name, v);
 			return -1;
 		}
 		set_res(n, k, combine(k, get_res(n, k), (uint32_t)b));
 		return 0;
 	default:
 		if (parse_num(k, v, &x) < 0) {
-			seterr(err, errlen, "%s: answer \"%.64s\" is not a number in %u..%u",
+			errf(err, errlen, "%s: answer \"%.64s\" is not a number in %u..%u",
 			       k->name, v, k->lo, k->hi);
 			return -1;
 		}
@@ -411,7 +399,7 @@ static int process_one(struct iscsi_negotiation *n, const struct iscsi_kv *kv,
 	if (k->kind == K_SKIP)
 		return 0;
 	if (n->received & bit(k)) {
-		seterr(err, errlen, "%s: sent twice in one login", k->name);
+		errf(err, errlen, "%s: sent twice in one login", k->name);
 		return -1;
 	}
 	n->received |= bit(k);

@@ -5,18 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (!err || errlen == 0)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
+#include "common/errf.h"
 
 /* RFC 7143 6.1 key-name alphabet. Deliberately not "starts with a capital":
  * RFC 7144's own iSCSIProtocolLevel breaks that rule. The one '#' allowed
@@ -45,7 +34,7 @@ int iscsi_text_parse(char *buf, size_t len, struct iscsi_kv *kv, int max,
 	size_t pos = 0;
 
 	if (len && !buf) {
-		seterr(err, errlen, "text: no buffer for %zu bytes", len);
+		errf(err, errlen, "text: no buffer for %zu bytes", len);
 		return -1;
 	}
 	while (pos < len) {
@@ -57,7 +46,7 @@ int iscsi_text_parse(char *buf, size_t len, struct iscsi_kv *kv, int max,
 			 * between two pairs is a malformed segment. */
 			if (all_nul(start, avail))
 				break;
-			seterr(err, errlen, "text: empty pair at offset %zu", pos);
+			errf(err, errlen, "text: empty pair at offset %zu", pos);
 			return -1;
 		}
 		char *end = memchr(start, '\0', avail);
@@ -68,22 +57,22 @@ int iscsi_text_parse(char *buf, size_t len, struct iscsi_kv *kv, int max,
 		size_t pairlen = (size_t)(end - start);
 		char *eq = memchr(start, '=', pairlen);
 		if (!eq) {
-			seterr(err, errlen, "text: pair at offset %zu has no '='", pos);
+			errf(err, errlen, "text: pair at offset %zu has no '='", pos);
 			return -1;
 		}
 		size_t keylen = (size_t)(eq - start);
 		if (keylen == 0) {
-			seterr(err, errlen, "text: empty key at offset %zu", pos);
+			errf(err, errlen, "text: empty key at offset %zu", pos);
 			return -1;
 		}
 		if (keylen > ISCSI_KEY_MAX) {
-			seterr(err, errlen, "text: key at offset %zu is %zu bytes, over %d",
+			errf(err, errlen, "text: key at offset %zu is %zu bytes, over %d",
 			       pos, keylen, ISCSI_KEY_MAX);
 			return -1;
 		}
 		for (size_t i = 0; i < keylen; i++) {
 			if (!key_char(start, i)) {
-				seterr(err, errlen,
+				errf(err, errlen,
 				       "text: key at offset %zu has byte 0x%02x outside the key alphabet",
 				       pos, (unsigned char)start[i]);
 				return -1;
@@ -92,12 +81,12 @@ int iscsi_text_parse(char *buf, size_t len, struct iscsi_kv *kv, int max,
 		size_t vallen = pairlen - keylen - 1;
 		if (vallen > ISCSI_VALUE_MAX) {
 			*eq = '\0';
-			seterr(err, errlen, "text: value of %s is %zu bytes, over %d",
+			errf(err, errlen, "text: value of %s is %zu bytes, over %d",
 			       start, vallen, ISCSI_VALUE_MAX);
 			return -1;
 		}
 		if (n >= max) {
-			seterr(err, errlen, "text: more than %d pairs", max);
+			errf(err, errlen, "text: more than %d pairs", max);
 			return -1;
 		}
 		*eq = '\0';

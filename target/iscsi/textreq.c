@@ -12,22 +12,6 @@
 
 #define TEXT_RSP_MAX (1024 * 1024)
 
-int text_begin(struct iscsi_conn *c)
-{
-	uint32_t len = c->seg_len;
-
-	if (len > c->segbuf_cap) {
-		uint8_t *b = realloc(c->segbuf, len + 8);
-		if (!b)
-			return -1;
-		c->segbuf = b;
-		c->segbuf_cap = len;
-	}
-	c->seg_dst = c->segbuf;
-	c->seg_dst_len = len;
-	return 0;
-}
-
 static void text_reset(struct iscsi_conn *c)
 {
 	free(c->text_req);

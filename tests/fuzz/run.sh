@@ -21,7 +21,7 @@ while IFS= read -r f; do engine+=("$f"); done < <(
 		target/iscsi/*.c | sed "s|^|$top/|")
 
 declare -A sources=(
-	[fuzz_text]="$top/target/iscsi/text.c $top/target/iscsi/params.c $top/target/common/crc32c.c"
+	[fuzz_text]="$top/target/iscsi/text.c $top/target/iscsi/params.c $top/target/common/crc32c.c $top/target/common/errf.c"
 	[fuzz_conn]="${engine[*]}"
 )
 
