@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "backstore/backstore.h"
+#include "test_bs_fixture.h"
 
 #define KiB 1024u
 #define MiB (1024u * 1024u)
@@ -38,60 +39,10 @@ struct loopdev {
 /* Why the loop tests cannot run here, when they cannot. */
 static char no_loop[1024];
 
-struct rec {
-	int calls;
-	int err;
-};
-
-static void on_done(struct bs_io *io, int e)
-{
-	struct rec *r = io->priv;
-
-	r->calls++;
-	r->err = e;
-}
-
-static void *xalloc(size_t len)
-{
-	void *p = NULL;
-
-	assert_int_equal(posix_memalign(&p, 4096, len), 0);
-	return p;
-}
-
-static void fill(unsigned char *p, size_t len, unsigned seed)
-{
-	for (size_t i = 0; i < len; i++)
-		p[i] = (unsigned char)(seed * 131 + i * 7 + (i >> 12));
-}
-
-static void assert_zero(const unsigned char *p, size_t len)
-{
-	for (size_t i = 0; i < len; i++)
-		if (p[i])
-			fail_msg("byte %zu is 0x%02x, expected zero", i, p[i]);
-}
-
 static int run_flags(struct backstore *bs, enum bs_op op, unsigned flags,
 		     uint64_t off, uint64_t len, void *buf)
 {
-	struct rec r = { 0, 1 };
-	struct bs_io io = {
-		.op = op, .flags = flags, .offset = off, .len = len, .buf = buf,
-		.done = on_done, .priv = &r,
-	};
-
-	bs_submit(bs, ring, &io);
-	bs_ring_submit(ring);
-	while (r.calls == 0) {
-		struct pollfd p = { .fd = bs_ring_eventfd(ring), .events = POLLIN };
-
-		if (poll(&p, 1, 20000) != 1)
-			fail_msg("op %d: no completion within 20 s", op);
-		bs_ring_reap(ring);
-	}
-	assert_int_equal(r.calls, 1);
-	return r.err;
+	return bs_run(ring, bs, op, flags, off, len, buf);
 }
 
 static int run(struct backstore *bs, enum bs_op op, uint64_t off,

@@ -17,23 +17,11 @@
 #include <cmocka.h>
 
 #include "backstore/backstore.h"
+#include "test_bs_fixture.h"
 
 #define MiB (1024u * 1024u)
 
 static char err[512];
-
-struct rec {
-	int calls;
-	int err;
-};
-
-static void on_done(struct bs_io *io, int e)
-{
-	struct rec *r = io->priv;
-
-	r->calls++;
-	r->err = e;
-}
 
 /* ramdisk I/O completes inside bs_submit(): the callback must have run
  * exactly once when it returns, else NOT_ONCE (no cmocka assert here:
@@ -51,27 +39,6 @@ static int rd_io(struct backstore *bs, struct bs_ring *ring, enum bs_op op,
 
 	bs_submit(bs, ring, &io);
 	return r.calls == 1 ? r.err : NOT_ONCE;
-}
-
-static void *xalloc(size_t len)
-{
-	void *p = NULL;
-
-	assert_int_equal(posix_memalign(&p, 4096, len), 0);
-	return p;
-}
-
-static void fill(unsigned char *p, size_t len, unsigned seed)
-{
-	for (size_t i = 0; i < len; i++)
-		p[i] = (unsigned char)(seed * 131 + i * 7 + (i >> 12));
-}
-
-static void assert_zero(const unsigned char *p, size_t len)
-{
-	for (size_t i = 0; i < len; i++)
-		if (p[i])
-			fail_msg("byte %zu is 0x%02x, expected zero", i, p[i]);
 }
 
 static struct bs_config rd_cfg(uint64_t size)

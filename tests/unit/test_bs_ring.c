@@ -22,39 +22,13 @@
 #include <cmocka.h>
 
 #include "backstore/backstore.h"
+#include "test_bs_fixture.h"
 
 #define KiB 1024u
 #define MiB (1024u * 1024u)
 
 static char err[512];
 static char dir[256];
-
-struct rec {
-	int calls;
-	int err;
-};
-
-static void on_done(struct bs_io *io, int e)
-{
-	struct rec *r = io->priv;
-
-	r->calls++;
-	r->err = e;
-}
-
-static void *xalloc(size_t len)
-{
-	void *p = NULL;
-
-	assert_int_equal(posix_memalign(&p, 4096, len), 0);
-	return p;
-}
-
-static void fill(unsigned char *p, size_t len, unsigned seed)
-{
-	for (size_t i = 0; i < len; i++)
-		p[i] = (unsigned char)(seed * 131 + i * 7 + (i >> 12));
-}
 
 static void io_init(struct bs_io *io, struct rec *r, enum bs_op op,
 		    uint64_t off, uint64_t len, void *buf)
