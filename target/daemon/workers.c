@@ -20,13 +20,11 @@ struct conn_msg {
 	int fd;
 };
 
+/* bs_ring_reap() clears the eventfd itself. */
 static void ring_cb(struct ev_handler *h, uint32_t events)
 {
 	struct worker *w = container_of(h, struct worker, ring_h);
-	uint64_t v;
 
-	if (read(h->fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
-		qb_log(LOG_WARNING, "worker %u: ring eventfd: %s", w->id, strerror(errno));
 	bs_ring_reap(w->ring);
 }
 

@@ -216,13 +216,6 @@ void tx_flush(struct iscsi_conn *c)
 			if (++p->iov_idx == p->niov)
 				tx_done(c, p);
 		}
-		/* Completed PDUs at the head whose remaining iovecs are empty. */
-		while (!list_empty(&c->txq)) {
-			p = list_first_entry(&c->txq, struct tx_pdu, link);
-			if (p->iov_idx < p->niov)
-				break;
-			tx_done(c, p);
-		}
 	}
 	if (c->state == CONN_CLOSED)
 		return;
@@ -448,8 +441,7 @@ static int pdu_begin(struct iscsi_conn *c)
 		return -1;
 	}
 	if (!reason && !opcode_allowed(c, op)) {
-		reason = c->state == CONN_LOGIN ? ISCSI_REJECT_PROTOCOL_ERROR
-						: ISCSI_REJECT_PROTOCOL_ERROR;
+		reason = ISCSI_REJECT_PROTOCOL_ERROR;
 		why = "not allowed in this phase or session type";
 	}
 	if (reason) {
