@@ -15,7 +15,7 @@ exec 3>&1 1>&2		# progress on stderr, the result path on stdout
 ESP_MB=128
 ROOT_MB=3072
 for t in sfdisk mkfs.vfat mcopy qemu-img; do
-	command -v "$t" >/dev/null || die "$t is missing (image/deps.sh)"
+	command -v "$t" >/dev/null || die "$t is missing (make deps)"
 done
 key=$(str_hash disk-v1 "$ROOTFS_KEY" "$(tree_hash "$IMAGE_DIR/disk-image.sh")")
 out=$CACHE/disk-$key

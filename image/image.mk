@@ -14,7 +14,7 @@
         lab-up lab-down lab-status check-vagrant
 
 deps-image:
-	@bash image/deps.sh
+	@bash tests/lib/deps.sh
 
 image: deps-image
 	bash image/build.sh all
@@ -25,12 +25,11 @@ image-disk: deps-image
 image-box: deps-image
 	bash image/build.sh box
 
-# A fresh machine: build dependencies (tests/lib/deps.sh), the image's and
-# the lab's (image/deps.sh); the image is cached; the lab is torn down at
+# A fresh machine: every dependency, the image's and the lab's included
+# (tests/lib/deps.sh); the image is cached; the lab is torn down at
 # the end. Exit 0 only when the data was verified after the failover.
 demo:
 	@bash tests/lib/deps.sh
-	@bash image/deps.sh
 	@bash tests/lab/demo.sh
 
 check-lab:
