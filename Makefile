@@ -82,6 +82,7 @@ check: all
 	-@$(MAKE) --no-print-directory check-protocol
 	-@$(MAKE) --no-print-directory check-policy
 	-@$(MAKE) --no-print-directory check-pr
+	-@$(MAKE) --no-print-directory check-ctl
 	-@$(MAKE) --no-print-directory check-lab
 	@bash tests/lib/summary.sh $(BUILD)/results
 
@@ -114,6 +115,9 @@ clean:
 	rm -rf $(BUILD)
 
 -include $(OBJ:.o=.d) $(SAN_OBJ:.o=.d)
+
+# tandemctl (target/ctl).
+include target/ctl/ctl.mk
 
 # The appliance image, the User-Mode Linux lab and `make demo`.
 include image/image.mk

@@ -144,6 +144,17 @@ struct backstore *bs_open(const struct bs_config *cfg, char *err, size_t errlen)
 		free(bs);
 		return NULL;
 	}
+	if (cfg->phys_block_size) {
+		uint32_t p = cfg->phys_block_size;
+		if ((p & (p - 1)) || p < bs->block_size || p > 65536) {
+			errf(err, errlen, "%s %s: physical_block_size %u: must be a power of two from the block size %u to 65536",
+				ops->plugin, cfg->name, p, bs->block_size);
+			ops->close(bs);
+			free(bs);
+			return NULL;
+		}
+		bs->phys_block_size = p;
+	}
 	return bs;
 }
 

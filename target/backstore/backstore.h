@@ -27,6 +27,9 @@ enum bs_op {
 };
 
 #define BS_F_FUA 0x1		/* WRITE: durable before completion */
+/* WRITE: all of it or none of it, never a part, even on an error; only
+ * for a backstore whose atomic_max is at least len. */
+#define BS_F_ATOMIC 0x2
 
 struct bs_io {
 	enum bs_op op;
@@ -49,6 +52,11 @@ struct bs_config {
 	uint64_t size;		/* ramdisk: required; fileio: creates/extends
 				   the file to this size if non-zero */
 	uint32_t block_size;	/* logical block size: 512 or 4096; 0 = 512 */
+	/* Physical block size reported to initiators (READ CAPACITY(16)
+	 * LBPPBE, block limits): a power of two from block_size to 64
+	 * KiB, e.g. 4096 over 512-byte blocks for a 512e LU; 0 = what the
+	 * device says (block) or block_size. */
+	uint32_t phys_block_size;
 	bool write_back;	/* fileio: buffered writes, flushed on SYNC CACHE
 				   or FUA; false = write-through */
 	bool readonly;
@@ -69,6 +77,12 @@ struct backstore {
 	uint32_t block_size;
 	uint32_t phys_block_size;
 	bool can_discard;	/* DISCARD really frees space and reads zero */
+	/* Longest BS_F_ATOMIC write in bytes, 0: none. Only a ramdisk
+	 * offers it: a file or a block device would need RWF_ATOMIC, which
+	 * needs O_DIRECT and a device and filesystem with atomic write
+	 * units (statx STATX_WRITE_ATOMIC), and neither fileio (buffered)
+	 * nor a DRBD device has them. */
+	uint32_t atomic_max;
 	int fd;			/* fileio, block; -1 otherwise */
 	void *priv;		/* kind-specific state */
 };

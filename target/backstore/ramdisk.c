@@ -139,6 +139,7 @@ static int ramdisk_open(struct backstore *bs, char *err, size_t errlen)
 	bs->size = cfg->size;
 	bs->phys_block_size = bs->block_size;
 	bs->can_discard = true;
+	bs->atomic_max = CHUNK_SIZE;
 	return 0;
 }
 
@@ -150,6 +151,44 @@ static void ramdisk_close(struct backstore *bs)
 		free(atomic_load_explicit(&rd->chunk[i].data, memory_order_relaxed));
 	free(rd);
 	bs->priv = NULL;
+}
+
+/* An atomic write takes (allocating where needed) every chunk it touches
+ * before it copies a byte, so running out of memory fails it whole. Which
+ * concurrent commands may see it half-copied is the SCSI core's business:
+ * it keeps overlapping commands out of the range meanwhile. */
+static int ramdisk_write_atomic(struct ramdisk *rd, const struct bs_io *io)
+{
+	size_t first = io->offset >> CHUNK_SHIFT;
+	size_t last = (io->offset + io->len - 1) >> CHUNK_SHIFT;
+	int err = 0;
+	size_t i;
+
+	for (i = first; i <= last; i++) {
+		struct rd_chunk *c = &rd->chunk[i];
+		if (!chunk_get(c) && !chunk_alloc(c)) {
+			chunk_put(c);
+			err = -ENOMEM;
+			break;
+		}
+	}
+	if (!err) {
+		const unsigned char *buf = io->buf;
+		uint64_t off = io->offset, left = io->len;
+		while (left) {
+			struct rd_chunk *c = &rd->chunk[off >> CHUNK_SHIFT];
+			uint64_t in = off & (CHUNK_SIZE - 1);
+			size_t n = (size_t)MIN(left, CHUNK_SIZE - in);
+			memcpy(atomic_load_explicit(&c->data, memory_order_acquire) + in,
+			       buf, n);
+			buf += n;
+			off += n;
+			left -= n;
+		}
+	}
+	while (i-- > first)
+		chunk_put(&rd->chunk[i]);
+	return err;
 }
 
 static int ramdisk_rw(struct ramdisk *rd, const struct bs_io *io)
@@ -217,8 +256,13 @@ static void ramdisk_submit(struct backstore *bs, struct bs_ring *ring,
 
 	switch (io->op) {
 	case BS_OP_READ:
-	case BS_OP_WRITE:
 		err = ramdisk_rw(rd, io);
+		break;
+	case BS_OP_WRITE:
+		if ((io->flags & BS_F_ATOMIC) && io->len)
+			err = ramdisk_write_atomic(rd, io);
+		else
+			err = ramdisk_rw(rd, io);
 		break;
 	case BS_OP_DISCARD:
 	case BS_OP_WRITE_ZEROES:

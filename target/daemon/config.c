@@ -119,6 +119,8 @@ struct tconfig *config_parse(const char *json, size_t len, char *err, size_t err
 	} else if (parse_root(&c, root, cfg) < 0) {
 		config_free(cfg);
 		cfg = NULL;
+	} else {
+		cfg->doc = json_incref(root);
 	}
 	json_decref(root);
 	return cfg;
@@ -225,5 +227,6 @@ void config_free(struct tconfig *c)
 	}
 	free(c->targets);
 	free(c->storage);
+	json_decref(c->doc);
 	free(c);
 }

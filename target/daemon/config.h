@@ -90,6 +90,10 @@ struct tconfig {
 	unsigned nstorage;
 	struct cfg_target *targets;
 	unsigned ntargets;
+	/* The document it was parsed from (a jansson json_t), kept so that
+	 * the control socket's get_config gives back what was loaded, keys
+	 * tandem accepts but does not act on included. */
+	struct json_t *doc;
 	/* Not from the file: set by `tandemd -C` when the whole cluster
 	 * starts from power off (scsi_lu_config.pr_cold_start). */
 	bool pr_cold_start;

@@ -31,7 +31,13 @@
  *                1 MiB of pr_store_dev) or "none" (memory only; the only
  *                choice, and the default, for ramdisk and readonly objects)
  *   pr_store_dev absolute path of the external store's block device or
- *                file (pr_store "external" only) */
+ *                file (pr_store "external" only)
+ * and the physical block size initiators are told (LIO has no such
+ * attribute: it passes a block device's own through; the name is QEMU's
+ * for the same property):
+ *   physical_block_size  a power of two from the block size to 65536, e.g.
+ *                4096 over 512-byte blocks for a 512e LU; default: a block
+ *                device's own, else the block size */
 #include "daemon/config_priv.h"
 
 #include <stdio.h>
@@ -43,8 +49,10 @@
 /* LIO's device attributes (sbc_attrib_attrs in target_core_configfs.c, all
  * kernels since 3.x, read-only ones included so a hand-copied value is not
  * refused), with the ranges LIO's store functions accept. tandem acts on
- * block_size, emulate_tpu, emulate_tpws, emulate_write_cache and
- * emulate_model_alias; the rest are accepted and ignored. */
+ * block_size, emulate_3pc, emulate_tpu, emulate_tpws, emulate_write_cache,
+ * emulate_model_alias and its own emulate_sanitize (SANITIZE, off unless
+ * set: it lets an initiator wipe the LU); the rest are accepted and
+ * ignored. */
 static const struct cfg_attr_def so_attrs[] = {
 	{ "alua_support", 0, 1 },
 	{ "atomic_alignment", 0, U32 },
@@ -63,6 +71,7 @@ static const struct cfg_attr_def so_attrs[] = {
 	{ "emulate_pr", 0, 1 },
 	{ "emulate_rest_reord", 0, 1 },
 	{ "emulate_rsoc", 0, 1 },
+	{ "emulate_sanitize", 0, 1 },
 	{ "emulate_tas", 0, 1 },
 	{ "emulate_tpu", 0, 1 },
 	{ "emulate_tpws", 0, 1 },
@@ -95,7 +104,7 @@ static const struct cfg_attr_def so_attrs[] = {
 static const char *const so_common_keys[] = {
 	"name", "plugin", "wwn", "attributes", "alua_tpgs",
 	"vendor_id", "product_id", "revision", "naa", "pr_store", "pr_store_dev",
-	"exists", "buffered_mode", NULL,
+	"physical_block_size", "exists", "buffered_mode", NULL,
 };
 static const char *const so_block_keys[] = {
 	"dev", "readonly", "write_back", NULL,
@@ -376,6 +385,7 @@ static int parse_so(struct cfg_ctx *c, json_t *o, struct cfg_storage *s,
 		[BS_BLOCK] = so_block_keys,
 	};
 	bool ignored, wce_set = false, nullio = false;
+	uint64_t pbs = 0;
 	json_t *attrs;
 	size_t mark;
 
@@ -399,8 +409,19 @@ static int parse_so(struct cfg_ctx *c, json_t *o, struct cfg_storage *s,
 		return cfg_fail(c, "%u is not supported (tandem serves 512 or 4096 byte blocks)",
 				s->bs.block_size);
 	}
+	if (cfg_get_uint(c, o, "physical_block_size", false, 512, 65536,
+			 &pbs, NULL) < 0)
+		return -1;
+	if (pbs && ((pbs & (pbs - 1)) || pbs < s->bs.block_size)) {
+		cfg_push_key(c, "physical_block_size");
+		return cfg_fail(c, "%llu is not a power of two at least the block size %u",
+				(unsigned long long)pbs, s->bs.block_size);
+	}
+	s->bs.phys_block_size = (uint32_t)pbs;
+	s->lu.emulate_3pc = cfg_attr(attrs, "emulate_3pc", 1);
 	s->lu.emulate_tpu = cfg_attr(attrs, "emulate_tpu", 0);
 	s->lu.emulate_tpws = cfg_attr(attrs, "emulate_tpws", 0);
+	s->lu.emulate_sanitize = cfg_attr(attrs, "emulate_sanitize", 0);
 
 	if (cfg_get_bool(c, o, "exists", &ignored, NULL) < 0 ||
 	    cfg_get_bool(c, o, "buffered_mode", &ignored, NULL) < 0 ||

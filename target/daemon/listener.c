@@ -29,6 +29,7 @@ static void format_portal(const struct iscsi_portal *p, char *out, size_t len)
 static void accept_cb(struct ev_handler *h, uint32_t events)
 {
 	struct listener *l = container_of(h, struct listener, h);
+	struct listeners *ls = l->set;
 
 	for (int i = 0; i < 64; i++) {
 		int fd = accept4(h->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -39,9 +40,7 @@ static void accept_cb(struct ev_handler *h, uint32_t events)
 				       strerror(errno));
 			return;
 		}
-		struct worker *w = &l->workers[*l->next % l->nworkers];
-		(*l->next)++;
-		worker_give_conn(w, fd);
+		worker_give_conn(&ls->workers[ls->next++ % ls->nworkers], fd);
 	}
 }
 
@@ -64,6 +63,12 @@ static int open_one(struct listener *l, char *err, size_t errlen)
 	/* An IPv6 wildcard must not also claim the IPv4 port. */
 	if (l->portal.addr.ss_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	/* The floating portal address arrives after the target starts
+	 * (ocf:tandem:portal runs last), so bind before it exists. */
+	if (l->portal.addr.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_FREEBIND, &one, sizeof(one));
+	else
+		setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one));
 	if (bind(fd, (const struct sockaddr *)&l->portal.addr, l->portal.addrlen) < 0 ||
 	    listen(fd, 128) < 0) {
 		snprintf(err, errlen, "portal %s: %s", l->name, strerror(errno));
@@ -75,54 +80,125 @@ static int open_one(struct listener *l, char *err, size_t errlen)
 	return 0;
 }
 
-int listeners_open(struct listeners *ls, const struct iscsi_registry *reg,
-		   struct evloop *loop, struct worker *workers, unsigned nworkers,
+void listeners_init(struct listeners *ls, struct evloop *loop,
+		    struct worker *workers, unsigned nworkers)
+{
+	memset(ls, 0, sizeof(*ls));
+	ls->loop = loop;
+	ls->workers = workers;
+	ls->nworkers = nworkers;
+}
+
+bool listeners_serving(const struct listeners *ls, const struct iscsi_portal *p)
+{
+	for (unsigned i = 0; i < ls->n; i++)
+		if (same_portal(&ls->l[i]->portal, p))
+			return true;
+	return false;
+}
+
+static bool reg_has_portal(const struct iscsi_registry *reg,
+			   const struct iscsi_portal *p)
+{
+	for (unsigned i = 0; i < reg->ntargets; i++)
+		for (unsigned j = 0; j < reg->targets[i].ntpgs; j++) {
+			const struct iscsi_tpg *g = &reg->targets[i].tpgs[j];
+			for (unsigned k = 0; k < g->nportals; k++)
+				if (same_portal(&g->portals[k], p))
+					return true;
+		}
+	return false;
+}
+
+static int add_one(struct listeners *ls, const struct iscsi_portal *p,
 		   char *err, size_t errlen)
 {
-	unsigned max = 0;
+	struct listener *l;
 
-	memset(ls, 0, sizeof(*ls));
-	for (unsigned i = 0; i < reg->ntargets; i++)
-		for (unsigned j = 0; j < reg->targets[i].ntpgs; j++)
-			max += reg->targets[i].tpgs[j].nportals;
-	ls->l = calloc(max ? max : 1, sizeof(*ls->l));
-	if (!ls->l) {
+	if (ls->n == ls->cap) {
+		unsigned cap = ls->cap ? 2 * ls->cap : 8;
+		struct listener **nl = realloc(ls->l, cap * sizeof(*nl));
+		if (!nl) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		ls->l = nl;
+		ls->cap = cap;
+	}
+	l = calloc(1, sizeof(*l));
+	if (!l) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	l->portal = *p;
+	l->set = ls;
+	l->fresh = true;
+	format_portal(&l->portal, l->name, sizeof(l->name));
+	if (open_one(l, err, errlen) < 0) {
+		free(l);
+		return -1;
+	}
+	if (evloop_add(ls->loop, &l->h, EPOLLIN) < 0) {
+		snprintf(err, errlen, "portal %s: epoll: %s", l->name, strerror(errno));
+		close(l->h.fd);
+		free(l);
+		return -1;
+	}
+	ls->l[ls->n++] = l;
+	qb_log(LOG_INFO, "listening on %s", l->name);
+	return 0;
+}
+
+static void drop(struct listeners *ls, unsigned i)
+{
+	struct listener *l = ls->l[i];
+
+	qb_log(LOG_INFO, "no longer listening on %s", l->name);
+	evloop_del(ls->loop, &l->h);
+	close(l->h.fd);
+	free(l);
+	ls->l[i] = ls->l[--ls->n];
+}
+
+int listeners_open(struct listeners *ls, const struct iscsi_registry *reg,
+		   char *err, size_t errlen)
+{
 	for (unsigned i = 0; i < reg->ntargets; i++)
 		for (unsigned j = 0; j < reg->targets[i].ntpgs; j++) {
 			const struct iscsi_tpg *g = &reg->targets[i].tpgs[j];
 			for (unsigned k = 0; k < g->nportals; k++) {
-				bool dup = false;
-				for (unsigned m = 0; m < ls->n; m++)
-					dup |= same_portal(&ls->l[m].portal, &g->portals[k]);
-				if (dup)
+				if (listeners_serving(ls, &g->portals[k]))
 					continue;
-				struct listener *l = &ls->l[ls->n];
-				l->portal = g->portals[k];
-				l->workers = workers;
-				l->nworkers = nworkers;
-				l->next = &ls->next;
-				format_portal(&l->portal, l->name, sizeof(l->name));
-				if (open_one(l, err, errlen) < 0 ||
-				    evloop_add(loop, &l->h, EPOLLIN) < 0) {
-					listeners_close(ls, loop);
+				if (add_one(ls, &g->portals[k], err, errlen) < 0) {
+					listeners_rollback(ls);
 					return -1;
 				}
-				ls->n++;
-				qb_log(LOG_INFO, "listening on %s", l->name);
 			}
 		}
 	return 0;
 }
 
-void listeners_close(struct listeners *ls, struct evloop *loop)
+void listeners_commit(struct listeners *ls, const struct iscsi_registry *reg)
 {
-	for (unsigned i = 0; i < ls->n; i++) {
-		evloop_del(loop, &ls->l[i].h);
-		close(ls->l[i].h.fd);
+	for (unsigned i = ls->n; i-- > 0;) {
+		ls->l[i]->fresh = false;
+		if (!reg_has_portal(reg, &ls->l[i]->portal))
+			drop(ls, i);
 	}
+}
+
+void listeners_rollback(struct listeners *ls)
+{
+	for (unsigned i = ls->n; i-- > 0;)
+		if (ls->l[i]->fresh)
+			drop(ls, i);
+}
+
+void listeners_close(struct listeners *ls)
+{
+	while (ls->n)
+		drop(ls, ls->n - 1);
 	free(ls->l);
-	memset(ls, 0, sizeof(*ls));
+	ls->l = NULL;
+	ls->cap = 0;
 }

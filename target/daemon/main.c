@@ -13,7 +13,11 @@
 
 #include <qb/qblog.h>
 
+#include "common/ctlproto.h"
+
 #include "daemon/config.h"
+#include "daemon/ctl_server.h"
+#include "daemon/daemon.h"
 #include "daemon/listener.h"
 #include "daemon/log.h"
 #include "daemon/objects.h"
@@ -21,7 +25,7 @@
 #include "daemon/workers.h"
 
 #define DEFAULT_CONFIG "/etc/tandem/saveconfig.json"
-#define DEFAULT_SOCKET "/run/tandem/tandemd.sock"
+#define DEFAULT_SOCKET CTL_DEFAULT_SOCKET
 #define MAX_WORKERS 64
 
 struct options {
@@ -31,12 +35,6 @@ struct options {
 	const char *config;
 	const char *socket;
 	unsigned workers;
-};
-
-struct daemon_state {
-	struct evloop loop;
-	struct ev_handler sig_h;
-	bool stop;
 };
 
 static void usage(FILE *out)
@@ -117,9 +115,14 @@ static const char *state_dir(void)
 	return d && *d ? d : "/var/lib/tandem";
 }
 
+struct signals {
+	struct ev_handler h;
+	bool stop;
+};
+
 static void signal_cb(struct ev_handler *h, uint32_t events)
 {
-	struct daemon_state *st = container_of(h, struct daemon_state, sig_h);
+	struct signals *sg = container_of(h, struct signals, h);
 	struct signalfd_siginfo si;
 
 	while (read(h->fd, &si, sizeof(si)) == sizeof(si)) {
@@ -127,7 +130,7 @@ static void signal_cb(struct ev_handler *h, uint32_t events)
 		case SIGTERM:
 		case SIGINT:
 			qb_log(LOG_NOTICE, "signal %u: shutting down", si.ssi_signo);
-			st->stop = true;
+			sg->stop = true;
 			break;
 		case SIGUSR1:
 			mkdir(state_dir(), 0700);
@@ -143,13 +146,19 @@ static void signal_cb(struct ev_handler *h, uint32_t events)
 	}
 }
 
+static void fail_startup(const struct options *opt, const char *err)
+{
+	qb_log(LOG_ERR, "%s: %s", opt->config, err);
+	if (!opt->foreground)
+		fprintf(stderr, "tandemd: %s: %s\n", opt->config, err);
+}
+
 int main(int argc, char **argv)
 {
 	struct options opt;
-	struct daemon_state st = { .stop = false };
-	struct objects objs;
-	struct listeners ls;
-	struct worker *workers = NULL;
+	struct tandemd d = { .generation = 1 };
+	struct signals sg = { .h.fd = -1 };
+	struct objects *objs;
 	struct tconfig *cfg;
 	char err[1024];
 	sigset_t sigs;
@@ -161,23 +170,28 @@ int main(int argc, char **argv)
 	if (parse_args(argc, argv, &opt) < 0)
 		return 2;
 	log_setup(opt.foreground, opt.debug);
+	d.config_path = opt.config;
+	d.socket_path = opt.socket;
+	d.cold_start = opt.cold_start;
+	list_init(&d.apply_queue);
 
 	cfg = config_load(opt.config, err, sizeof(err));
-	if (!cfg) {
-		qb_log(LOG_ERR, "%s: %s", opt.config, err);
-		if (!opt.foreground)
-			fprintf(stderr, "tandemd: %s: %s\n", opt.config, err);
+	objs = calloc(1, sizeof(*objs));
+	if (!cfg || !objs) {
+		fail_startup(&opt, cfg ? "out of memory" : err);
+		config_free(cfg);
+		free(objs);
 		log_teardown();
 		return 1;
 	}
 	cfg->pr_cold_start = opt.cold_start;
-	if (objects_build(&objs, cfg, err, sizeof(err)) < 0) {
-		qb_log(LOG_ERR, "%s: %s", opt.config, err);
-		if (!opt.foreground)
-			fprintf(stderr, "tandemd: %s: %s\n", opt.config, err);
+	if (objects_build(objs, cfg, NULL, err, sizeof(err)) < 0) {
+		fail_startup(&opt, err);
+		free(objs);
 		log_teardown();
 		return 1;
 	}
+	d.live = objs;
 	if (!opt.foreground && daemon(0, 0) < 0) {
 		qb_log(LOG_ERR, "daemon: %s", strerror(errno));
 		goto out_objects;
@@ -193,57 +207,79 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (evloop_init(&st.loop, err, sizeof(err)) < 0) {
+	if (evloop_init(&d.loop, err, sizeof(err)) < 0) {
 		qb_log(LOG_ERR, "%s", err);
 		goto out_objects;
 	}
-	st.sig_h.fd = signalfd(-1, &sigs, SFD_NONBLOCK | SFD_CLOEXEC);
-	st.sig_h.cb = signal_cb;
-	if (st.sig_h.fd < 0 || evloop_add(&st.loop, &st.sig_h, EPOLLIN) < 0) {
-		qb_log(LOG_ERR, "signalfd: %s", strerror(errno));
+	if (evloop_inbox_init(&d.loop, &d.inbox, err, sizeof(err)) < 0) {
+		qb_log(LOG_ERR, "%s", err);
 		goto out_loop;
 	}
+	d.live->inbox = &d.inbox;
+	sg.h.fd = signalfd(-1, &sigs, SFD_NONBLOCK | SFD_CLOEXEC);
+	sg.h.cb = signal_cb;
+	if (sg.h.fd < 0 || evloop_add(&d.loop, &sg.h, EPOLLIN) < 0) {
+		qb_log(LOG_ERR, "signalfd: %s", strerror(errno));
+		goto out_inbox;
+	}
 
-	iscsi_set_registry(&objs.reg);
+	iscsi_set_registry(&d.live->reg);
 	nworkers = opt.workers;
 	if (!nworkers) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		nworkers = n > 0 && n <= MAX_WORKERS ? (unsigned)n : 1;
 	}
-	workers = calloc(nworkers, sizeof(*workers));
-	if (!workers) {
+	d.workers = calloc(nworkers, sizeof(*d.workers));
+	if (!d.workers) {
 		qb_log(LOG_ERR, "out of memory");
-		goto out_loop;
+		goto out_registry;
 	}
 	for (unsigned i = 0; i < nworkers; i++)
-		if (worker_start(&workers[i], i, err, sizeof(err)) < 0) {
+		if (worker_start(&d.workers[i], i, err, sizeof(err)) < 0) {
 			qb_log(LOG_ERR, "%s", err);
 			nworkers = i + 1;
 			goto out_workers;
 		}
-	if (listeners_open(&ls, &objs.reg, &st.loop, workers, nworkers, err,
-			   sizeof(err)) < 0) {
+	d.nworkers = nworkers;
+	listeners_init(&d.ls, &d.loop, d.workers, nworkers);
+	if (listeners_open(&d.ls, &d.live->reg, err, sizeof(err)) < 0) {
 		qb_log(LOG_ERR, "%s", err);
 		goto out_workers;
 	}
+	listeners_commit(&d.ls, &d.live->reg);
+	d.ctl = ctl_server_start(opt.socket, &d.loop, ctl_ops_handle, &d, err,
+				 sizeof(err));
+	if (!d.ctl) {
+		qb_log(LOG_ERR, "%s", err);
+		goto out_listeners;
+	}
 	qb_log(LOG_NOTICE, "tandemd serving %u target(s), %u storage object(s), "
-	       "%u worker(s)", objs.reg.ntargets, objs.nstorage, nworkers);
+	       "%u worker(s)", d.live->reg.ntargets, d.live->nstorage, nworkers);
 
-	while (!st.stop)
-		evloop_run_once(&st.loop, -1);
+	while (!sg.stop)
+		evloop_run_once(&d.loop, -1);
 	rc = 0;
-	listeners_close(&ls, &st.loop);
+out_listeners:
+	listeners_close(&d.ls);
 out_workers:
 	for (unsigned i = 0; i < nworkers; i++)
-		worker_stop(&workers[i]);
-	free(workers);
+		worker_stop(&d.workers[i]);
+	/* Every session is gone: a change under way completes now. */
+	apply_shutdown(&d);
+	ctl_server_stop(d.ctl);
+	free(d.workers);
+out_registry:
+	d.live->inbox = NULL;
 	iscsi_set_registry(NULL);
+out_inbox:
+	if (sg.h.fd >= 0)
+		close(sg.h.fd);
+	evloop_inbox_destroy(&d.loop, &d.inbox);
 out_loop:
-	if (st.sig_h.fd >= 0)
-		close(st.sig_h.fd);
-	evloop_destroy(&st.loop);
+	evloop_destroy(&d.loop);
 out_objects:
-	objects_free(&objs);
+	objects_free(d.live);
+	free(d.live);
 	qb_log(LOG_NOTICE, "tandemd stopped");
 	log_teardown();
 	return rc;

@@ -44,6 +44,17 @@ static struct scsi_lu *tpg_lun_lu(const struct objects *o, const struct cfg_tpg 
 	return NULL;
 }
 
+/* A borrowed LU is live: sessions on other workers read its ports. */
+static int add_port(struct scsi_lu *lu, const struct scsi_tport *tp)
+{
+	int rc;
+
+	pthread_mutex_lock(&lu->lock);
+	rc = scsi_lu_add_port(lu, tp);
+	pthread_mutex_unlock(&lu->lock);
+	return rc;
+}
+
 static int build_tpg(struct objects *o, struct iscsi_target *t, struct iscsi_tpg *g,
 		     const struct cfg_tpg *ct, char *err, size_t errlen)
 {
@@ -76,7 +87,7 @@ static int build_tpg(struct objects *o, struct iscsi_target *t, struct iscsi_tpg
 		g->luns.ent[i].lun = ct->luns[i].index;
 		g->luns.ent[i].lu = o->lus[ct->luns[i].storage];
 		g->luns.ent[i].write_protect = ct->demo_mode_write_protect;
-		if (scsi_lu_add_port(g->luns.ent[i].lu, &g->tport) < 0) {
+		if (add_port(g->luns.ent[i].lu, &g->tport) < 0) {
 			snprintf(err, errlen, "out of memory building TPG %u", ct->tag);
 			return -1;
 		}
@@ -111,23 +122,86 @@ static int build_tpg(struct objects *o, struct iscsi_target *t, struct iscsi_tpg
 	return 0;
 }
 
-int objects_build(struct objects *o, struct tconfig *cfg, char *err, size_t errlen)
+static void reg_release(struct iscsi_registry *reg)
+{
+	struct objects *o = container_of(reg, struct objects, reg);
+
+	if (o->inbox)
+		evloop_inbox_post(o->inbox, &o->released);
+	else if (o->on_released)
+		o->on_released(o);
+}
+
+static void released_fn(struct evloop_msg *m)
+{
+	struct objects *o = container_of(m, struct objects, released);
+
+	if (o->on_released)
+		o->on_released(o);
+}
+
+int objects_find_storage(const struct objects *o, const char *name)
+{
+	for (unsigned i = 0; o && i < o->nstorage; i++)
+		if (!strcmp(o->cfg->storage[i].bs.name, name))
+			return (int)i;
+	return -1;
+}
+
+/* The same storage object, settings and all: its LU can carry on. */
+static int borrowable(const struct objects *from, const struct cfg_storage *st)
+{
+	int j = objects_find_storage(from, st->bs.name);
+
+	if (j < 0 || !from->lus[j] ||
+	    memcmp(&from->cfg->storage[j], st, sizeof(*st)))
+		return -1;
+	return j;
+}
+
+void objects_take_over(struct objects *o, struct objects *from)
+{
+	for (unsigned i = 0; i < o->nstorage; i++) {
+		int j;
+		if (!o->borrowed[i])
+			continue;
+		j = objects_find_storage(from, o->cfg->storage[i].bs.name);
+		from->lus[j] = NULL;
+		from->bs[j] = NULL;
+		o->borrowed[i] = false;
+	}
+}
+
+int objects_build(struct objects *o, struct tconfig *cfg, struct objects *from,
+		  char *err, size_t errlen)
 {
 	char why[512];
 
 	memset(o, 0, sizeof(*o));
 	o->cfg = cfg;
 	o->nstorage = cfg->nstorage;
+	atomic_init(&o->reg.refs, 1);
+	o->reg.release = reg_release;
+	o->released.fn = released_fn;
 	o->bs = calloc(cfg->nstorage ? cfg->nstorage : 1, sizeof(*o->bs));
 	o->lus = calloc(cfg->nstorage ? cfg->nstorage : 1, sizeof(*o->lus));
+	o->borrowed = calloc(cfg->nstorage ? cfg->nstorage : 1, sizeof(*o->borrowed));
 	o->reg.targets = calloc(cfg->ntargets ? cfg->ntargets : 1, sizeof(*o->reg.targets));
-	if (!o->bs || !o->lus || !o->reg.targets) {
+	if (!o->bs || !o->lus || !o->borrowed || !o->reg.targets) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
 	for (unsigned i = 0; i < cfg->nstorage; i++) {
 		const struct cfg_storage *st = &cfg->storage[i];
 		struct scsi_lu_config lc = st->lu;
+		int j = borrowable(from, st);
+
+		if (j >= 0) {
+			o->bs[i] = from->bs[j];
+			o->lus[i] = from->lus[j];
+			o->borrowed[i] = true;
+			continue;
+		}
 
 		lc.pr_cold_start = cfg->pr_cold_start;
 		o->bs[i] = bs_open(&st->bs, why, sizeof(why));
@@ -183,6 +257,8 @@ void objects_free(struct objects *o)
 	}
 	free(o->reg.targets);
 	for (unsigned i = 0; i < o->nstorage; i++) {
+		if (o->borrowed && o->borrowed[i])
+			continue;
 		if (o->lus && o->lus[i])
 			scsi_lu_destroy(o->lus[i]);
 		if (o->bs && o->bs[i])
@@ -190,6 +266,7 @@ void objects_free(struct objects *o)
 	}
 	free(o->lus);
 	free(o->bs);
+	free(o->borrowed);
 	config_free(o->cfg);
 	memset(o, 0, sizeof(*o));
 }

@@ -138,6 +138,25 @@ void worker_give_conn(struct worker *w, int fd)
 	evloop_inbox_post(&w->inbox, &m->msg);
 }
 
+static void follow_msg_fn(struct evloop_msg *m)
+{
+	struct worker *w = container_of(m, struct worker, follow_msg);
+
+	/* Cleared before following: a registry published from now on
+	 * posts the message again (it is off the inbox queue already). */
+	atomic_store(&w->follow_pending, false);
+	iscsi_worker_follow_registry(&w->iw);
+}
+
+void worker_follow_registry(struct worker *w)
+{
+	/* A message still queued follows the newest registry anyway. */
+	if (atomic_exchange(&w->follow_pending, true))
+		return;
+	w->follow_msg.fn = follow_msg_fn;
+	evloop_inbox_post(&w->inbox, &w->follow_msg);
+}
+
 void worker_stop(struct worker *w)
 {
 	if (w->started) {

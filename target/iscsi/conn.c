@@ -224,6 +224,22 @@ void tx_flush(struct iscsi_conn *c)
 		conn_close(c, "logged out");
 }
 
+static void flush_deferred(struct ev_deferred *d)
+{
+	struct iscsi_conn *c = container_of(d, struct iscsi_conn, flush_d);
+
+	c->flush_d.fn = NULL;
+	tx_flush(c);
+}
+
+void tx_schedule(struct iscsi_conn *c)
+{
+	if (c->state == CONN_CLOSED || c->flush_d.fn)
+		return;
+	c->flush_d.fn = flush_deferred;
+	evloop_defer(c->w->loop, &c->flush_d);
+}
+
 void conn_stamp(struct iscsi_conn *c, uint8_t *hdr, bool has_status)
 {
 	struct iscsi_session *s = c->sess;
@@ -786,6 +802,8 @@ static void conn_free_deferred(struct ev_deferred *d)
 	}
 	if (c->resume_d.fn)
 		list_del(&c->resume_d.link);
+	if (c->flush_d.fn)
+		list_del(&c->flush_d.link);
 	session_remove_conn(c);
 	login_free(c);
 	list_del(&c->wlink);

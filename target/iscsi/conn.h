@@ -5,6 +5,7 @@
 #ifndef TANDEM_ISCSI_CONN_H
 #define TANDEM_ISCSI_CONN_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -24,6 +25,9 @@
 #define ISCSI_TASKS_MAX (ISCSI_QUEUE_DEPTH + 32)
 /* Data-In PDUs built ahead for one task before its socket drains. */
 #define ISCSI_DATAIN_BATCH 16
+/* Waits one task may hold up at once: its own session's TMF and a few
+ * resets or preemptions from other nexuses running at the same time. */
+#define ISCSI_ABORT_WAITERS 4
 /* R2Ts one task may have outstanding, whatever MaxOutstandingR2T allows. */
 #define ISCSI_R2T_SLOTS 4
 #define ISCSI_RXBUF_SIZE (256 * 1024)
@@ -101,21 +105,36 @@ struct iscsi_task {
 	uint32_t unsol_got;		/* unsolicited bytes seen so far */
 	uint32_t unsol_sn;		/* DataSN the next one must carry */
 	uint8_t sense_seg[2 + SCSI_SENSE_MAX];
-	struct iscsi_task *tmf_wait;	/* a TMF waiting for this to end */
-	unsigned tmf_pending;		/* for a TMF task: tasks it waits on */
+	uint64_t seq;			/* order of arrival in the session */
+	/* Aborted while in the core: what waits for it to end. */
+	struct scsi_abort *abort_waiters[ISCSI_ABORT_WAITERS];
+	/* A TMF task: the tasks it aborted, on any session. */
+	struct scsi_abort tmf_abort;
 	uint8_t tmf_response;
+	/* The LUN as looked up when the command arrived, held (the LU
+	 * cannot go while a task uses it) until the task is put. */
+	struct scsi_lun_entry lun;
 };
 
 struct iscsi_session {
 	struct list_head link;		/* the global session table */
+	struct list_head wlink;		/* worker->sessions */
 	struct iscsi_worker *worker;
+	/* The snapshot tpg and acl point into, with a reference held; the
+	 * worker moves them to a new snapshot (under the table lock, since
+	 * logins on other workers compare them). */
+	struct iscsi_registry *reg;
 	const struct iscsi_tpg *tpg;
 	const struct iscsi_acl *acl;
+	/* The nexus's target port: its own copy, because other workers read
+	 * it (reservations, unit attentions) whatever snapshot is current. */
+	struct scsi_tport tport;
 	char iname[SCSI_NAME_MAX];
 	uint8_t isid[6];
 	uint16_t tsih;
 	bool discovery;
 	bool closing;
+	bool ended;			/* its reg is dropped; under the lock */
 	struct scsi_nexus nexus;
 	struct iscsi_session_params params;
 	uint32_t exp_cmdsn;
@@ -127,6 +146,9 @@ struct iscsi_session {
 	unsigned nconns;		/* under the session table lock */
 	unsigned joining;		/* logins that reserved a place */
 	struct list_head pending;	/* tasks waiting for their CmdSN */
+	/* The seq of the newest task; written by the session's worker only,
+	 * read by others under a LU's lock (abort.c). */
+	atomic_uint_fast64_t task_seq;
 	struct evloop_msg close_msg;	/* reinstatement from another worker */
 	int refs;			/* table + posted messages; under the
 					   session table lock */
@@ -180,6 +202,7 @@ struct iscsi_conn {
 	bool close_after_tx;		/* logout or login failure */
 	bool rx_paused;			/* no free task: stop reading */
 	struct ev_deferred resume_d;
+	struct ev_deferred flush_d;	/* tx_schedule() */
 
 	/* Tasks. */
 	struct iscsi_task *tasks_mem;
@@ -213,6 +236,9 @@ void tx_put(struct iscsi_conn *c, struct tx_pdu *p);
 /* Finishes p's digests and queues it; data may be NULL. */
 void tx_queue(struct iscsi_conn *c, struct tx_pdu *p, void *data, uint32_t len);
 void tx_flush(struct iscsi_conn *c);
+/* Flushes at the end of this loop iteration: the responses of every
+ * command that completed in it leave in one writev. */
+void tx_schedule(struct iscsi_conn *c);
 void conn_send_reject(struct iscsi_conn *c, const uint8_t *bhs, uint8_t reason);
 /* Points the data segment of the PDU being read (c->seg_len bytes, checked
  * against the negotiated limit already) at c->segbuf, growing it; 0 or -1. */
@@ -231,13 +257,29 @@ void login_pdu(struct iscsi_conn *c);
 void login_free(struct iscsi_conn *c);
 bool login_portal_serves(const struct iscsi_tpg *tpg,
 			 const struct sockaddr_storage *local);
+/* A login in progress moves to a new registry, or is closed when what it
+ * logs in to is gone. */
+void login_follow(struct iscsi_conn *c, struct iscsi_registry *reg);
 
 /* worker.c: moves a connection that joined a session to the session's
  * worker and adds it there; consumes the session reference. */
 void login_handoff(struct iscsi_conn *c, struct iscsi_session *s);
 
 /* session.c */
-struct iscsi_session *session_create(struct iscsi_conn *c);
+struct session_identity {
+	const char *iname;
+	const uint8_t *isid;
+	struct iscsi_registry *reg;	/* the reference moves to the session */
+	const struct iscsi_tpg *tpg;	/* NULL: a discovery session */
+	const struct iscsi_acl *acl;
+};
+struct iscsi_session *session_create(struct iscsi_conn *c,
+				     const struct session_identity *id);
+/* Whether s is a normal session on tpg (in any snapshot). */
+bool session_in_tpg(struct iscsi_session *s, const struct iscsi_tpg *tpg);
+/* The LUN a command addresses, copied into the task and its LU held. */
+void session_lun_lookup(struct iscsi_session *s, struct iscsi_task *t, uint64_t lun);
+void session_lun_release(struct iscsi_task *t);
 struct iscsi_session *session_find_tsih(uint16_t tsih);
 /* An existing session with the same initiator, ISID and TPG, or NULL. */
 struct iscsi_session *session_find_isid(const char *iname, const uint8_t *isid,
@@ -280,7 +322,14 @@ void task_abort(struct iscsi_task *t);
 
 /* tmf.c */
 void tmf_pdu(struct iscsi_conn *c);
-void tmf_task_ended(struct iscsi_task *t);
+
+/* abort.c: ending tasks that a TMF or another nexus aborted */
+extern const struct scsi_nexus_ops session_nexus_ops;
+/* Ends t with no status; a is held until it is gone (tasks in the core
+ * end when the backstore hands them back). */
+void task_abort_wait(struct iscsi_task *t, struct scsi_abort *a);
+/* Stamps a new task with the session's next seq. */
+void task_stamp_seq(struct iscsi_task *t);
 
 /* textreq.c / discovery.c */
 void text_pdu(struct iscsi_conn *c);
@@ -288,8 +337,6 @@ void text_pdu(struct iscsi_conn *c);
 int discovery_send_targets(struct iscsi_conn *c, const char *what,
 			   struct iscsi_text *out);
 
-/* Utility: the registry the daemon installed. */
-const struct iscsi_registry *iscsi_registry(void);
 /* The LUN table this session's initiator sees. */
 const struct scsi_lun_table *tpg_luns_for(const struct iscsi_tpg *tpg,
 					  const struct iscsi_acl *acl);

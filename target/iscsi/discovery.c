@@ -40,7 +40,7 @@ static bool may_see(const struct iscsi_tpg *tpg, const char *iname)
 int discovery_send_targets(struct iscsi_conn *c, const char *what,
 			   struct iscsi_text *out)
 {
-	const struct iscsi_registry *reg = iscsi_registry();
+	struct iscsi_registry *reg;
 	const char *iname = c->sess->iname;
 	bool all = !strcmp(what, "All");
 
@@ -48,6 +48,8 @@ int discovery_send_targets(struct iscsi_conn *c, const char *what,
 	 * value names the session's own target (RFC 7143 C.2). */
 	if (all && !c->sess->discovery)
 		return iscsi_text_add(out, "SendTargets", "Reject");
+	/* The daemon may publish a new snapshot meanwhile: hold this one. */
+	reg = iscsi_registry_get();
 	for (unsigned i = 0; reg && i < reg->ntargets; i++) {
 		const struct iscsi_target *t = &reg->targets[i];
 		bool named = false;
@@ -56,7 +58,8 @@ int discovery_send_targets(struct iscsi_conn *c, const char *what,
 			if (*what)
 				named = !strcmp(what, t->name);
 			else
-				named = c->sess->tpg && c->sess->tpg->target == t;
+				named = c->sess->tpg &&
+					!strcmp(c->sess->tpg->target->name, t->name);
 			if (!named)
 				continue;
 		}
@@ -89,5 +92,6 @@ int discovery_send_targets(struct iscsi_conn *c, const char *what,
 			}
 		}
 	}
+	iscsi_registry_put(reg);
 	return out->overflow ? -1 : 0;
 }

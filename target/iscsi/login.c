@@ -30,6 +30,7 @@ struct login_ctx {
 	uint32_t cmdsn;
 	char iname[SCSI_NAME_MAX];
 	bool discovery;
+	struct iscsi_registry *reg;	/* tpg, acl and creds point into it */
 	const struct iscsi_tpg *tpg;
 	const struct iscsi_acl *acl;
 	const struct iscsi_auth *creds;
@@ -65,6 +66,7 @@ void login_free(struct iscsi_conn *c)
 		session_unreserve(l->join);
 		session_put(l->join);
 	}
+	iscsi_registry_put(l->reg);
 	free(l->text);
 	free(l);
 	c->login = NULL;
@@ -147,11 +149,10 @@ static bool portal_matches(const struct iscsi_portal *p,
 }
 
 /* The TPG of target name reachable through this connection's portal. */
-static const struct iscsi_tpg *find_tpg(struct iscsi_conn *c, const char *name,
-					bool *target_exists)
+static const struct iscsi_tpg *find_tpg(struct iscsi_conn *c,
+					const struct iscsi_registry *reg,
+					const char *name, bool *target_exists)
 {
-	const struct iscsi_registry *reg = iscsi_registry();
-
 	*target_exists = false;
 	for (unsigned i = 0; reg && i < reg->ntargets; i++) {
 		const struct iscsi_target *t = &reg->targets[i];
@@ -212,7 +213,8 @@ static int login_identify(struct iscsi_conn *c, const struct iscsi_kv *kv, int n
 		login_fail(c, ISCSI_LOGIN_MISSING_PARAMETER, "no TargetName");
 		return -1;
 	}
-	l->tpg = find_tpg(c, tname, &exists);
+	l->reg = iscsi_registry_get();
+	l->tpg = find_tpg(c, l->reg, tname, &exists);
 	if (!l->tpg) {
 		qb_log(LOG_NOTICE, "%s: %s asked for %s: %s", c->peer, iname, tname,
 		       exists ? "not served on this portal" : "no such target");
@@ -232,7 +234,7 @@ static int login_identify(struct iscsi_conn *c, const struct iscsi_kv *kv, int n
 	l->creds = l->acl ? &l->acl->auth : &l->tpg->auth;
 	if (l->tsih) {
 		struct iscsi_session *s = session_find_tsih(l->tsih);
-		if (!s || s->discovery || s->tpg != l->tpg || strcmp(s->iname, iname) ||
+		if (!s || !session_in_tpg(s, l->tpg) || strcmp(s->iname, iname) ||
 		    memcmp(s->isid, l->isid, 6)) {
 			if (s)
 				session_put(s);
@@ -361,7 +363,7 @@ static void fill_nexus(struct iscsi_session *s)
 		 s->iname, s->isid[0], s->isid[1], s->isid[2], s->isid[3],
 		 s->isid[4], s->isid[5]);
 	if (s->tpg) {
-		n->tport = &s->tpg->tport;
+		n->tport = &s->tport;
 		n->luns = tpg_luns_for(s->tpg, s->acl);
 	}
 }
@@ -384,14 +386,13 @@ static int login_complete(struct iscsi_conn *c)
 			session_put(old);
 		}
 	}
-	s = session_create(c);
+	s = session_create(c, &(struct session_identity){
+		.iname = l->iname, .isid = l->isid, .reg = l->reg,
+		.tpg = l->tpg, .acl = l->acl,
+	});
 	if (!s)
 		return -1;
-	memcpy(s->iname, l->iname, sizeof(s->iname));
-	memcpy(s->isid, l->isid, 6);
-	s->tpg = l->tpg;
-	s->acl = l->acl;
-	s->discovery = l->discovery;
+	l->reg = NULL;		/* the session holds it now */
 	s->params = l->neg.sess;
 	s->exp_cmdsn = l->cmdsn;
 	fill_nexus(s);
@@ -621,4 +622,28 @@ void login_pdu(struct iscsi_conn *c)
 		return;
 	}
 	login_process(c, flags);
+}
+
+void login_follow(struct iscsi_conn *c, struct iscsi_registry *reg)
+{
+	struct login_ctx *l = c->login;
+	const struct iscsi_tpg *tpg;
+	const struct iscsi_acl *acl;
+
+	if (!l->tpg || l->reg == reg)
+		return;
+	tpg = iscsi_registry_find_tpg(reg, l->tpg->target->name, l->tpg->tag);
+	acl = tpg ? tpg_find_acl(tpg, l->iname) : NULL;
+	if (!tpg || !tpg->enabled || (l->acl && !acl) || (!acl && !tpg->demo_mode) ||
+	    !login_portal_serves(tpg, &c->local)) {
+		conn_close(c, "the target changed during login");
+		return;
+	}
+	l->tpg = tpg;
+	l->acl = acl;
+	l->creds = acl ? &acl->auth : &tpg->auth;
+	l->neg.lim = &tpg->limits;
+	atomic_fetch_add(&reg->refs, 1);
+	iscsi_registry_put(l->reg);
+	l->reg = reg;
 }

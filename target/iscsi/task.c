@@ -44,6 +44,9 @@ void task_put(struct iscsi_task *t)
 
 	task_leave_window(t);
 	scsi_cmd_release(&t->cmd);
+	session_lun_release(t);
+	for (unsigned i = 0; i < ISCSI_ABORT_WAITERS && t->abort_waiters[i]; i++)
+		scsi_abort_release(t->abort_waiters[i]);
 	t->state = TASK_FREE;
 	list_del(&t->link);
 	list_add(&t->link, &c->task_free);
@@ -197,7 +200,7 @@ static void task_respond(struct iscsi_task *t)
 		datain_build(t);
 	else
 		send_scsi_response(t);
-	tx_flush(t->conn);
+	tx_schedule(t->conn);
 }
 
 static void task_done(struct scsi_cmd *cmd)
@@ -212,7 +215,6 @@ static void task_done(struct scsi_cmd *cmd)
 		return;
 	}
 	if (t->aborted) {
-		tmf_task_ended(t);
 		task_put(t);
 		return;
 	}
@@ -273,6 +275,10 @@ static void send_r2ts(struct iscsi_task *t)
 
 void task_start(struct iscsi_task *t)
 {
+	if (t->aborted) {	/* while its PDU arrived (abort.c) */
+		task_put(t);
+		return;
+	}
 	if (t->setup_failed) {
 		t->state = TASK_RESPONDING;
 		send_scsi_response(t);
@@ -283,7 +289,7 @@ void task_start(struct iscsi_task *t)
 		t->state = TASK_DATA_OUT;
 		t->r2t_next = MIN(t->unsol_end, t->xfer_len);
 		send_r2ts(t);
-		tx_flush(t->conn);
+		tx_schedule(t->conn);
 		return;
 	}
 	task_exec(t);
@@ -365,6 +371,7 @@ int task_cmd_begin(struct iscsi_conn *c)
 		c->rx_drop = true;
 		return 0;
 	}
+	task_stamp_seq(t);
 	t->itt = itt;
 	t->cmdsn = cmdsn;
 	t->immediate = imm;
@@ -379,7 +386,7 @@ int task_cmd_begin(struct iscsi_conn *c)
 	t->cmd.lun_ent = NULL;
 	if (iscsi_lun_decode(bhs + 8, &lun)) {
 		t->cmd.lun = lun;
-		t->cmd.lun_ent = scsi_lun_table_find(s->nexus.luns, lun);
+		session_lun_lookup(s, t, lun);
 	} else {
 		t->cmd.lun = UINT64_MAX;
 	}
@@ -492,8 +499,11 @@ int task_dataout_begin(struct iscsi_conn *c)
 	c->rx_drop = true;
 	if (!queued_write && (!t || t->state != TASK_DATA_OUT)) {
 		/* Data for a command that already ended (an early status, an
-		 * abort, or data beyond what we asked for) is discarded. */
-		if (!t && ttt != ISCSI_RSVD_TAG)
+		 * abort, or data beyond what we asked for) is discarded. So is
+		 * the answer to an R2T of a task another nexus aborted: its
+		 * initiator was not told (abort.c). Only a TTT this connection
+		 * can never have issued is refused. */
+		if (!t && ttt != ISCSI_RSVD_TAG && (ttt >> 16) >= ISCSI_TASKS_MAX)
 			conn_send_reject(c, bhs, ISCSI_REJECT_INVALID_PDU_FIELD);
 		return 0;
 	}
@@ -581,6 +591,7 @@ void task_abort(struct iscsi_task *t)
 		break;
 	case TASK_EXEC:
 		t->aborted = true;	/* task_done() frees it */
+		scsi_cmd_abort(&t->cmd);
 		break;
 	case TASK_RESPONDING:	/* its PDUs' callbacks free it */
 	case TASK_FREE:

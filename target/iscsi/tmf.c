@@ -1,7 +1,9 @@
 /* Task management (RFC 7143 11.5): aborts and resets. A task that is in the
  * SCSI core cannot be pulled back from the backstore, so the TMF response
  * waits until every task it aborted has come back, and those tasks send no
- * status of their own. */
+ * status of their own. A reset reaches the other sessions' tasks on the LU
+ * too, whatever worker runs them (abort.c): the response waits for those
+ * as well, while the connection stays up for it. */
 #include "iscsi/conn.h"
 
 #include <qb/qblog.h>
@@ -25,38 +27,25 @@ static void tmf_respond(struct iscsi_task *tmf)
 	task_put(tmf);
 }
 
-void tmf_task_ended(struct iscsi_task *t)
+/* Every task the TMF aborted is gone (posted by the last one to go). */
+static void tmf_aborts_done(struct scsi_abort *a)
 {
-	struct iscsi_task *tmf = t->tmf_wait;
+	struct iscsi_task *tmf = container_of(a, struct iscsi_task, tmf_abort);
+	struct iscsi_conn *c = tmf->conn;
 
-	t->tmf_wait = NULL;
-	if (tmf && --tmf->tmf_pending == 0)
-		tmf_respond(tmf);
+	c->exec_tasks--;
+	if (c->state == CONN_CLOSED) {
+		task_put(tmf);
+		conn_exec_ended(c);
+		return;
+	}
+	tmf_respond(tmf);
 }
 
-/* Aborts t on behalf of tmf; counts it if its end must be waited for. */
 static void abort_one(struct iscsi_task *tmf, struct iscsi_task *t)
 {
-	if (t->is_tmf || t->state == TASK_FREE)
-		return;
-	if (t->state == TASK_WAIT_CMDSN) {
-		/* Its CmdSN was received (RFC 7143 11.5.1): freeing it left a
-		 * hole ExpCmdSN never passed, and every later command of the
-		 * session waited forever. It keeps its place in CmdSN order;
-		 * session_run_pending() drops it, with no status, when due. */
-		t->aborted = true;
-		return;
-	}
-	if (t->state == TASK_EXEC) {
-		if (!t->aborted) {
-			t->aborted = true;
-			t->tmf_wait = tmf;
-			tmf->tmf_pending++;
-		}
-		return;
-	}
-	if (t->state != TASK_RESPONDING)
-		task_abort(t);
+	if (!t->is_tmf)
+		task_abort_wait(t, &tmf->tmf_abort);
 }
 
 static void abort_matching(struct iscsi_task *tmf, bool by_lun, uint64_t lun)
@@ -111,8 +100,8 @@ void tmf_pdu(struct iscsi_conn *c)
 	tmf->flags = function;
 	tmf->state = TASK_RESPONDING;
 	tmf->is_tmf = true;
-	/* One count for the TMF itself, so it cannot finish while aborting. */
-	tmf->tmf_pending = 1;
+	/* Holds one count itself, so it cannot finish while aborting. */
+	scsi_abort_init(&tmf->tmf_abort, c->w->inbox, tmf_aborts_done);
 	tmf->tmf_response = ISCSI_TMF_RSP_COMPLETE;
 	qb_log(LOG_NOTICE, "%s: task management function %u (LUN %llu, RTT 0x%x)",
 	       c->peer, function, (unsigned long long)lun, rtt);
@@ -144,13 +133,16 @@ void tmf_pdu(struct iscsi_conn *c)
 			break;
 		}
 		abort_matching(tmf, true, lun);
-		scsi_lu_reset(ent->lu, &s->nexus);
+		scsi_lu_reset_abort(ent->lu, &s->nexus, &tmf->tmf_abort);
 		break;
 	case ISCSI_TMF_TARGET_WARM_RESET:
 	case ISCSI_TMF_TARGET_COLD_RESET:
+		/* Every LU this nexus reaches: the others of the target are
+		 * out of its view, and of its right to reset. */
 		abort_matching(tmf, false, 0);
 		for (unsigned i = 0; i < s->nexus.luns->count; i++)
-			scsi_lu_reset(s->nexus.luns->ent[i].lu, &s->nexus);
+			scsi_lu_reset_abort(s->nexus.luns->ent[i].lu, &s->nexus,
+					    &tmf->tmf_abort);
 		break;
 	case ISCSI_TMF_CLEAR_ACA:
 		tmf->tmf_response = ISCSI_TMF_RSP_NOT_SUPPORTED;
@@ -162,6 +154,8 @@ void tmf_pdu(struct iscsi_conn *c)
 		tmf->tmf_response = ISCSI_TMF_RSP_REJECTED;
 		break;
 	}
-	if (--tmf->tmf_pending == 0)
+	if (scsi_abort_arm(&tmf->tmf_abort))
 		tmf_respond(tmf);
+	else
+		c->exec_tasks++;	/* the connection waits for the answer */
 }

@@ -17,6 +17,7 @@ void iscsi_worker_init(struct iscsi_worker *w, unsigned id, struct evloop *loop,
 	w->ring = ring;
 	bufpool_init(&w->pool, 64);
 	list_init(&w->conns);
+	list_init(&w->sessions);
 }
 
 bool iscsi_worker_shutdown(struct iscsi_worker *w)

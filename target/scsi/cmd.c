@@ -82,14 +82,23 @@ static int setup(struct scsi_cmd *cmd)
 			return scsi_fail(cmd, SK_ILLEGAL_REQUEST, ASC_LU_NOT_SUPPORTED);
 	} else if (!op || !scsi_op_supported(op, cmd->lu)) {
 		/* An unknown service action of a known opcode is a bad CDB
-		 * field (SPC-4 4.2.1), not an unknown command. */
-		if (bad_sa)
+		 * field (SPC-4 4.2.1), not an unknown command; of an opcode
+		 * the LU offers none of (SANITIZE, off), it is unknown. */
+		if (bad_sa && scsi_opcode_supported(cmd->cdb[0], cmd->lu))
 			return scsi_fail_cdb(cmd, 1, 4);
 		return scsi_fail(cmd, SK_ILLEGAL_REQUEST, ASC_INVALID_OPCODE);
 	}
 	cmd->op = op;
 	if (cmd->cdb_len < op->cdb_len)
 		return scsi_fail_cdb(cmd, 0, -1);
+	/* While a sanitize runs, SBC-4 4.11 refuses every command but a few
+	 * whatever its fields or a pending unit attention, which waits. */
+	if (cmd->lu) {
+		unsigned mode = atomic_load_explicit(&lu_core(cmd->lu)->sanitize_mode,
+						     memory_order_relaxed);
+		if (mode && scsi_sanitize_check(cmd, mode) < 0)
+			return -1;
+	}
 	if (check_cdb_bits(cmd, op) < 0)
 		return -1;
 	if (cmd->lu && check_lu(cmd, op) < 0)
@@ -191,16 +200,25 @@ static void io_done(struct bs_io *io, int err)
 	cmd->next(cmd, err);
 }
 
-void scsi_cmd_io(struct scsi_cmd *cmd, enum bs_op op, unsigned flags,
-		 uint64_t offset, uint64_t len, void *buf,
-		 void (*next)(struct scsi_cmd *cmd, int err))
+void scsi_cmd_io_lu(struct scsi_cmd *cmd, struct scsi_lu *lu, enum bs_op op,
+		    unsigned flags, uint64_t offset, uint64_t len, void *buf,
+		    void (*next)(struct scsi_cmd *cmd, int err))
 {
 	cmd->next = next;
 	cmd->bio = (struct bs_io){
 		.op = op, .flags = flags, .offset = offset, .len = len,
 		.buf = buf, .done = io_done, .priv = cmd,
 	};
-	bs_submit(cmd->lu->bs, cmd->ring, &cmd->bio);
+	if (op == BS_OP_WRITE || op == BS_OP_WRITE_ZEROES)
+		scsi_sanitize_written(lu);
+	bs_submit(lu->bs, cmd->ring, &cmd->bio);
+}
+
+void scsi_cmd_io(struct scsi_cmd *cmd, enum bs_op op, unsigned flags,
+		 uint64_t offset, uint64_t len, void *buf,
+		 void (*next)(struct scsi_cmd *cmd, int err))
+{
+	scsi_cmd_io_lu(cmd, cmd->lu, op, flags, offset, len, buf, next);
 }
 
 int scsi_cmd_shorten(struct scsi_cmd *cmd, uint32_t len)

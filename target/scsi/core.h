@@ -14,17 +14,22 @@
 /* Sense keys (SPC-4 table 48). */
 enum {
 	SK_NO_SENSE = 0x0,
+	SK_NOT_READY = 0x2,
 	SK_MEDIUM_ERROR = 0x3,
 	SK_HARDWARE_ERROR = 0x4,
 	SK_ILLEGAL_REQUEST = 0x5,
 	SK_UNIT_ATTENTION = 0x6,
 	SK_DATA_PROTECT = 0x7,
+	SK_COPY_ABORTED = 0xa,
 	SK_MISCOMPARE = 0xe,
 };
 
 /* Additional sense code and qualifier, ASC in the high byte. */
 enum {
 	ASC_NO_ADDITIONAL = 0x0000,
+	ASC_SANITIZE_IN_PROGRESS = 0x041b,
+	ASC_OPERATION_IN_PROGRESS = 0x0016,
+	ASC_COPY_TARGET_NOT_REACHABLE = 0x0d02,
 	ASC_WRITE_ERROR = 0x0c00,
 	ASC_UNRECOVERED_READ_ERROR = 0x1100,
 	ASC_PARAM_LIST_LENGTH_ERROR = 0x1a00,
@@ -35,6 +40,12 @@ enum {
 	ASC_LU_NOT_SUPPORTED = 0x2500,
 	ASC_INVALID_FIELD_IN_PARAM = 0x2600,
 	ASC_INVALID_RELEASE_OF_PR = 0x2604,
+	ASC_TOO_MANY_TARGET_DESCRIPTORS = 0x2606,
+	ASC_UNSUPPORTED_TARGET_DESCRIPTOR = 0x2607,
+	ASC_TOO_MANY_SEGMENT_DESCRIPTORS = 0x2608,
+	ASC_UNSUPPORTED_SEGMENT_DESCRIPTOR = 0x2609,
+	ASC_UNEXPECTED_INEXACT_SEGMENT = 0x260a,
+	ASC_INLINE_DATA_LENGTH_EXCEEDED = 0x260b,
 	ASC_WRITE_PROTECTED = 0x2700,
 	ASC_POWER_ON_RESET = 0x2900,
 	ASC_BUS_DEVICE_RESET = 0x2903,
@@ -42,6 +53,7 @@ enum {
 	ASC_RESERVATIONS_PREEMPTED = 0x2a03,
 	ASC_RESERVATIONS_RELEASED = 0x2a04,
 	ASC_REGISTRATIONS_PREEMPTED = 0x2a05,
+	ASC_SANITIZE_FAILED = 0x3103,
 	ASC_SAVING_PARAMS_UNSUPPORTED = 0x3900,
 	ASC_INTERNAL_TARGET_FAILURE = 0x4400,
 	ASC_INSUFFICIENT_REG_RESOURCES = 0x5504,
@@ -56,6 +68,10 @@ enum {
 	OPF_STAT_READ = 1u << 4,	/* counted as a read in the LU stats */
 	OPF_STAT_WRITE = 1u << 5,	/* counted as a write */
 	OPF_EXACT_DATAOUT = 1u << 6,	/* data-out must be exactly data_len */
+	OPF_SANITIZE = 1u << 7,		/* exists only when the LU allows it */
+	OPF_ATOMIC = 1u << 8,		/* exists only when the backstore writes
+					   atomically (backstore.atomic_max) */
+	OPF_3PC = 1u << 9,		/* exists only with emulate_3pc */
 };
 
 /* Bits in scsi_cmd.flags, decoded from the CDB by a setup function. */
@@ -67,6 +83,8 @@ enum {
 	CMDF_NDOB = 1u << 4,
 	CMDF_RANGE_HELD = 1u << 5,	/* on the LU's atomic range list */
 	CMDF_BLOCK_XFER = 1u << 6,	/* data-out is the blocks themselves */
+	CMDF_ATOMIC_WRITE = 1u << 7,	/* WRITE ATOMIC: no read may see its
+					   range half written */
 };
 
 /* One command the core implements. The CDB usage data is both what REPORT
@@ -77,7 +95,7 @@ struct scsi_op {
 	uint8_t opcode;
 	uint8_t cdb_len;
 	uint16_t sa;
-	uint8_t flags;
+	uint16_t flags;
 	bool has_sa;			/* sa is meaningful */
 	const struct scsi_op *sa_tab;	/* opcode with service actions */
 	uint8_t n_sa;
@@ -86,6 +104,9 @@ struct scsi_op {
 	int (*setup)(struct scsi_cmd *cmd);
 	/* Runs the command; ends, maybe from inside, in scsi_cmd_complete. */
 	void (*exec)(struct scsi_cmd *cmd);
+	/* The fabric aborted the command: one that would wait long for
+	 * work that goes on without it completes now (scsi_cmd_abort). */
+	void (*abort)(struct scsi_cmd *cmd);
 	uint8_t usage[16];
 };
 
@@ -94,6 +115,8 @@ extern const struct scsi_op scsi_optab[256];
 const struct scsi_op *scsi_op_lookup(const uint8_t *cdb, bool *bad_sa);
 /* Whether a table entry exists for this LU (UNMAP needs emulate_tpu). */
 bool scsi_op_supported(const struct scsi_op *op, const struct scsi_lu *lu);
+/* Whether the LU offers the opcode with at least one service action. */
+bool scsi_opcode_supported(uint8_t opcode, const struct scsi_lu *lu);
 
 struct pr_lu;
 
@@ -110,6 +133,20 @@ struct scsi_lu_core {
 	atomic_uint atomic_inflight;
 	/* Persistent and SPC-2 reservations (pr.c, scsi/pr.h). */
 	struct pr_lu *pr;
+	/* SANITIZE (sanitize.c): the mode and the progress (0..65535) are
+	 * read without the lock on every command; the job and the AUSE bit
+	 * of a failed one are under lu.lock. */
+	atomic_uint sanitize_mode;
+	atomic_uint sanitize_progress;
+	struct sanitize_job *sanitize_job;
+	bool sanitize_ause;
+	/* From a BLOCK ERASE until the first write: nothing is mapped, and
+	 * GET LBA STATUS says so. */
+	atomic_bool sanitize_erased;
+	/* EXTENDED COPY results held for RECEIVE COPY RESULTS, under
+	 * lu.lock (xcopy_results.c). */
+	struct xcopy_held *xcopy_held;
+	uint64_t xcopy_age;
 };
 
 static inline struct scsi_lu_core *lu_core(const struct scsi_lu *lu)
@@ -145,6 +182,8 @@ struct scsi_sense {
 	uint64_t info;			/* INFORMATION field */
 	bool sks_valid;
 	uint8_t sks[3];			/* sense-key specific bytes */
+	bool csi_valid;
+	uint32_t csi;			/* COMMAND-SPECIFIC INFORMATION */
 };
 /* Formats sense data; returns its length (at most SCSI_SENSE_MAX). */
 size_t scsi_sense_format(uint8_t *out, bool descriptor, const struct scsi_sense *s);
@@ -175,6 +214,20 @@ void scsi_ua_post_locked(struct scsi_lu *lu,
 			 bool (*match)(const struct scsi_nexus *n, const void *arg),
 			 const void *arg, uint64_t except_id, uint16_t asc);
 
+/* With lu->lock held: calls fn for every nexus that has addressed the LU. */
+void scsi_ua_each_nexus_locked(struct scsi_lu *lu,
+			       void (*fn)(const struct scsi_nexus *n, void *arg),
+			       void *arg);
+
+/* With lu->lock held (abort.c): asks every nexus that has addressed the LU,
+ * is not the nexus with id except_id (0: none) and for which match(nexus,
+ * arg) is true (match NULL: every one), to abort its tasks on the LU except
+ * spare; a is held until they are gone. */
+void scsi_lu_abort_locked(struct scsi_lu *lu,
+			  bool (*match)(const struct scsi_nexus *n, const void *arg),
+			  const void *arg, uint64_t except_id,
+			  const struct scsi_cmd *spare, struct scsi_abort *a);
+
 /* Persistent reservations (pr.c): whether the nexus may run this command
  * on the LU now. 0, or -1 with RESERVATION CONFLICT set. */
 int scsi_pr_check(struct scsi_cmd *cmd);
@@ -187,10 +240,97 @@ void scsi_pr_detach(struct scsi_lu *lu);
 void scsi_pr_nexus_gone_locked(struct scsi_lu *lu, const struct scsi_nexus *n);
 void scsi_pr_reset_locked(struct scsi_lu *lu);
 
+/* SANITIZE (sanitize.c). */
+enum {
+	SANITIZE_OVERWRITE = 0x01,
+	SANITIZE_BLOCK_ERASE = 0x02,
+	SANITIZE_CRYPTO_ERASE = 0x03,
+	SANITIZE_EXIT_FAILURE_MODE = 0x1f,
+};
+enum { SANITIZE_MODE_IDLE, SANITIZE_MODE_RUNNING, SANITIZE_MODE_FAILED };
+struct sanitize_overwrite {
+	bool invert;
+	unsigned passes;
+	uint32_t pattern_len;
+	const uint8_t *pattern;		/* points into the parameter list */
+};
+/* Decodes an OVERWRITE parameter list of len bytes: 0, or -1 when it does
+ * not describe one pattern (SBC-4 5.30.3). */
+int sanitize_parse_overwrite(const uint8_t *p, uint32_t len, uint32_t block_size,
+			     struct sanitize_overwrite *ow);
+/* While the LU's sanitize mode (read by the caller) is not idle: 0 if cmd
+ * may run, or -1 with NOT READY, SANITIZE IN PROGRESS (or, in failure
+ * mode, MEDIUM ERROR, SANITIZE COMMAND FAILED) set. */
+int scsi_sanitize_check(struct scsi_cmd *cmd, unsigned mode);
+/* Sets the sense a command refused in that mode gets; returns -1. */
+int scsi_sanitize_refuse(struct scsi_cmd *cmd, unsigned mode);
+/* A sanitize runs: s is NOT READY, SANITIZE IN PROGRESS with the progress
+ * indication, and true is returned (for REQUEST SENSE). */
+bool scsi_sanitize_sense(const struct scsi_lu *lu, struct scsi_sense *s);
+/* Whether a SANITIZE service action exists on the LU (emulate_sanitize;
+ * BLOCK ERASE needs thin provisioning over a discarding backstore). */
+bool scsi_sanitize_supported(const struct scsi_op *op, const struct scsi_lu *lu);
+
+/* Data is about to be written to the LU's medium: it is no longer all
+ * deallocated. One relaxed load per write while nothing was erased. */
+static inline void scsi_sanitize_written(struct scsi_lu *lu)
+{
+	atomic_bool *erased = &lu_core(lu)->sanitize_erased;
+
+	if (atomic_load_explicit(erased, memory_order_relaxed))
+		atomic_store(erased, false);
+}
+
 /* Range locking for read-modify-write commands (sbc_atomic.c). */
 void scsi_atomic_release(struct scsi_cmd *cmd);
-/* Whether a plain write must wait: it overlaps an atomic command. */
-bool scsi_atomic_conflict(struct scsi_cmd *cmd);
+/* Whether a plain write (or, read set, a read) must wait: it overlaps an
+ * atomic command (for a read, a WRITE ATOMIC). */
+bool scsi_atomic_conflict(struct scsi_cmd *cmd, bool read);
+/* Largest WRITE ATOMIC in blocks, 0 when the LU cannot do it. */
+uint32_t sbc_max_atomic_blocks(const struct scsi_lu *lu);
+
+/* EXTENDED COPY (LID1) and RECEIVE COPY RESULTS, SPC-4 6.4 and 6.18:
+ * what the copy manager advertises (RECEIVE COPY RESULTS OPERATING
+ * PARAMETERS, VPD 8Fh) and enforces. The descriptor list limit is what the
+ * two counts allow, so a longer list is a PARAMETER LIST LENGTH ERROR. */
+#define XCOPY_MAX_CSCD 16u
+#define XCOPY_MAX_SEGMENTS 64u
+#define XCOPY_CSCD_LEN 32u
+#define XCOPY_B2B_LEN 28u
+#define XCOPY_MAX_DESC_LIST (XCOPY_MAX_CSCD * XCOPY_CSCD_LEN +              \
+			     XCOPY_MAX_SEGMENTS * XCOPY_B2B_LEN)
+#define XCOPY_HDR_LEN 16u
+/* Copies whose results are held at once, per LU. */
+#define XCOPY_HELD_MAX 8u
+
+enum xcopy_state { XCOPY_FREE, XCOPY_RUNNING, XCOPY_GOOD, XCOPY_FAILED };
+
+struct xcopy_held {
+	uint64_t nexus_id;
+	uint64_t age;			/* the oldest finished slot is reused */
+	uint8_t list_id;
+	uint8_t state;			/* enum xcopy_state */
+	uint16_t segs_done;
+	uint64_t copied;		/* bytes */
+	uint8_t sense_len;
+	uint8_t sense[SCSI_SENSE_MAX];
+};
+
+int xcopy_held_alloc(struct scsi_lu *lu);
+void xcopy_held_free(struct scsi_lu *lu);
+/* Claims a slot for (nexus, list id) of a copy about to run: 0, or -1 with
+ * the status set (OPERATION IN PROGRESS, BUSY). */
+int xcopy_hold(struct scsi_cmd *cmd, uint8_t list_id);
+/* The copy is over: its results, from cmd's status and sense, replace
+ * RUNNING in its slot. */
+void xcopy_unhold(struct scsi_cmd *cmd);
+/* The Third-party Copy VPD page (8Fh), header included; returns its
+ * length. */
+size_t xcopy_vpd(const struct scsi_lu *lu, uint8_t *p);
+/* Submits one backstore I/O on lu (not necessarily cmd's own LU). */
+void scsi_cmd_io_lu(struct scsi_cmd *cmd, struct scsi_lu *lu, enum bs_op op,
+		    unsigned flags, uint64_t offset, uint64_t len, void *buf,
+		    void (*next)(struct scsi_cmd *cmd, int err));
 
 /* Command handlers, by file. */
 int spc_setup_inquiry(struct scsi_cmd *cmd);
@@ -216,6 +356,11 @@ void pr_out(struct scsi_cmd *cmd);
 void pr_spc2_reserve(struct scsi_cmd *cmd);
 void pr_spc2_release(struct scsi_cmd *cmd);
 
+int spc_setup_xcopy(struct scsi_cmd *cmd);
+void spc_xcopy(struct scsi_cmd *cmd);
+int spc_setup_rcr(struct scsi_cmd *cmd);
+void spc_rcr(struct scsi_cmd *cmd);
+
 int sbc_setup_rw(struct scsi_cmd *cmd);
 void sbc_read(struct scsi_cmd *cmd);
 void sbc_write(struct scsi_cmd *cmd);
@@ -227,6 +372,8 @@ int sbc_setup_caw(struct scsi_cmd *cmd);
 void sbc_caw(struct scsi_cmd *cmd);
 int sbc_setup_orwrite(struct scsi_cmd *cmd);
 void sbc_orwrite(struct scsi_cmd *cmd);
+int sbc_setup_write_atomic(struct scsi_cmd *cmd);
+void sbc_write_atomic(struct scsi_cmd *cmd);
 int sbc_setup_range(struct scsi_cmd *cmd);
 void sbc_sync_cache(struct scsi_cmd *cmd);
 int sbc_setup_read_capacity10(struct scsi_cmd *cmd);
@@ -241,6 +388,9 @@ int sbc_setup_write_same(struct scsi_cmd *cmd);
 void sbc_write_same(struct scsi_cmd *cmd);
 int sbc_setup_get_lba_status(struct scsi_cmd *cmd);
 void sbc_get_lba_status(struct scsi_cmd *cmd);
+int sbc_setup_sanitize(struct scsi_cmd *cmd);
+void sbc_sanitize(struct scsi_cmd *cmd);
+void sbc_sanitize_abort(struct scsi_cmd *cmd);
 
 /* Shared by the SBC files: the LBA and transfer length of a READ/WRITE
  * style CDB of any size; the range (and, for commands moving that much

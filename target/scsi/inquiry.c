@@ -12,14 +12,15 @@ enum {
 	VPD_SUPPORTED = 0x00,
 	VPD_SERIAL = 0x80,
 	VPD_DEVICE_ID = 0x83,
+	VPD_THIRD_PARTY_COPY = 0x8f,
 	VPD_BLOCK_LIMITS = 0xb0,
 	VPD_BLOCK_DEV_CHAR = 0xb1,
 	VPD_LB_PROVISIONING = 0xb2,
 };
 
 static const uint8_t vpd_pages[] = {
-	VPD_SUPPORTED, VPD_SERIAL, VPD_DEVICE_ID, VPD_BLOCK_LIMITS,
-	VPD_BLOCK_DEV_CHAR, VPD_LB_PROVISIONING,
+	VPD_SUPPORTED, VPD_SERIAL, VPD_DEVICE_ID, VPD_THIRD_PARTY_COPY,
+	VPD_BLOCK_LIMITS, VPD_BLOCK_DEV_CHAR, VPD_LB_PROVISIONING,
 };
 
 /* SAM-5, iSCSI, SPC-4 and SBC-3, without a revision. */
@@ -32,8 +33,11 @@ static void put_padded(uint8_t *p, const char *s, size_t width)
 	memset(p + len, ' ', width - len);
 }
 
-static bool vpd_known(uint8_t page)
+/* Every page but the Third-party Copy one, which exists with emulate_3pc. */
+static bool vpd_offered(const struct scsi_lu *lu, uint8_t page)
 {
+	if (page == VPD_THIRD_PARTY_COPY && !lu->cfg.emulate_3pc)
+		return false;
 	for (unsigned i = 0; i < ARRAY_SIZE(vpd_pages); i++)
 		if (vpd_pages[i] == page)
 			return true;
@@ -51,7 +55,7 @@ int spc_setup_inquiry(struct scsi_cmd *cmd)
 	 * standard data (with qualifier 011b) is defined for it. */
 	if (evpd && !cmd->lu)
 		return scsi_fail(cmd, SK_ILLEGAL_REQUEST, ASC_LU_NOT_SUPPORTED);
-	if (evpd && !vpd_known(page))
+	if (evpd && !vpd_offered(cmd->lu, page))
 		return scsi_fail_cdb(cmd, 2, -1);
 	scsi_cmd_datain(cmd, get_be16(cmd->cdb + 3), INQ_RSP_MAX);
 	return 0;
@@ -66,6 +70,8 @@ static size_t inq_standard(const struct scsi_lu *lu, uint8_t *p)
 	p[3] = 0x12;			/* HISUP, response data format 2 */
 	p[4] = STD_INQ_LEN - 5;
 	p[5] = 0x10;			/* TPGS 01b: implicit ALUA */
+	if (lu && lu->cfg.emulate_3pc)
+		p[5] |= 0x08;		/* 3PC */
 	p[7] = 0x02;			/* CMDQUE */
 	put_padded(p + 8, lu ? lu->cfg.vendor : "", 8);
 	put_padded(p + 16, lu ? lu->cfg.product : "", 16);
@@ -75,10 +81,14 @@ static size_t inq_standard(const struct scsi_lu *lu, uint8_t *p)
 	return STD_INQ_LEN;
 }
 
-static size_t vpd_supported(uint8_t *p)
+static size_t vpd_supported(const struct scsi_lu *lu, uint8_t *p)
 {
-	memcpy(p + 4, vpd_pages, sizeof(vpd_pages));
-	return 4 + sizeof(vpd_pages);
+	size_t n = 0;
+
+	for (unsigned i = 0; i < ARRAY_SIZE(vpd_pages); i++)
+		if (vpd_offered(lu, vpd_pages[i]))
+			p[4 + n++] = vpd_pages[i];
+	return 4 + n;
 }
 
 static size_t vpd_serial(const struct scsi_lu *lu, uint8_t *p)
@@ -168,7 +178,7 @@ static size_t vpd_block_limits(const struct scsi_lu *lu, uint8_t *p)
 	uint32_t max_xfer = SCSI_MAX_XFER_BYTES / lu->block_size;
 
 	memset(p + 4, 0, 0x3c);
-	p[4] = 0x01;			/* WSNZ: WRITE SAME needs a length */
+	/* WSNZ clear: WRITE SAME of zero blocks runs to the end (sbc_tp.c). */
 	p[5] = SBC_MAX_CAW_BLOCKS;
 	put_be16(p + 6, (uint16_t)blocks_per_physical(lu));
 	put_be32(p + 8, max_xfer);
@@ -178,13 +188,24 @@ static size_t vpd_block_limits(const struct scsi_lu *lu, uint8_t *p)
 		put_be32(p + 28, blocks_per_physical(lu));
 	}
 	put_be64(p + 36, SBC_MAX_WRITE_SAME_BLOCKS);
+	/* WRITE ATOMIC: any alignment and length up to the maximum, no
+	 * atomic boundary (SBC-4 6.6.4). */
+	put_be32(p + 44, sbc_max_atomic_blocks(lu));
 	return 4 + 0x3c;
 }
 
-static size_t vpd_block_dev_char(uint8_t *p)
+static size_t vpd_block_dev_char(const struct scsi_lu *lu, uint8_t *p)
 {
+	static const uint8_t block_erase[2] = { 0x48, SANITIZE_BLOCK_ERASE };
+	bool bad_sa;
+	const struct scsi_op *erase = scsi_op_lookup(block_erase, &bad_sa);
+
 	memset(p + 4, 0, 0x3c);
 	put_be16(p + 4, 0x0001);	/* non-rotating medium */
+	/* WABEREQ 01b: after a BLOCK ERASE, reads return the zeroes a
+	 * discard leaves (SBC-4 6.6.2). */
+	if (erase && scsi_op_supported(erase, lu))
+		p[7] = 0x40;
 	return 4 + 0x3c;
 }
 
@@ -212,18 +233,20 @@ static size_t inq_vpd(const struct scsi_cmd *cmd, uint8_t *p)
 	p[1] = page;
 	switch (page) {
 	case VPD_SUPPORTED:
-		len = vpd_supported(p);
+		len = vpd_supported(lu, p);
 		break;
 	case VPD_SERIAL:
 		len = vpd_serial(lu, p);
 		break;
 	case VPD_DEVICE_ID:
 		return vpd_device_id(cmd, p);
+	case VPD_THIRD_PARTY_COPY:
+		return xcopy_vpd(lu, p);
 	case VPD_BLOCK_LIMITS:
 		len = vpd_block_limits(lu, p);
 		break;
 	case VPD_BLOCK_DEV_CHAR:
-		len = vpd_block_dev_char(p);
+		len = vpd_block_dev_char(lu, p);
 		break;
 	case VPD_LB_PROVISIONING:
 		len = vpd_lb_provisioning(lu, p);

@@ -72,7 +72,14 @@ struct scsi_lu *scsi_lu_create(struct backstore *bs,
 	atomic_init(&c->d_sense, false);
 	atomic_init(&c->swp, false);
 	atomic_init(&c->atomic_inflight, 0);
+	if (xcopy_held_alloc(lu) < 0) {
+		snprintf(err, errlen, "%s: out of memory", cfg->name);
+		pthread_mutex_destroy(&lu->lock);
+		free(c);
+		return NULL;
+	}
 	if (scsi_pr_attach(lu, err, errlen) < 0) {
+		xcopy_held_free(lu);
 		pthread_mutex_destroy(&lu->lock);
 		free(c);
 		return NULL;
@@ -86,6 +93,7 @@ void scsi_lu_destroy(struct scsi_lu *lu)
 		return;
 	scsi_ua_free_all(lu);
 	scsi_pr_detach(lu);
+	xcopy_held_free(lu);
 	pthread_mutex_destroy(&lu->lock);
 	free(lu_core(lu));
 }
@@ -106,4 +114,35 @@ const struct scsi_lun_entry *scsi_lun_table_find(const struct scsi_lun_table *t,
 			hi = mid;
 	}
 	return NULL;
+}
+
+static bool nexus_is(const struct scsi_nexus *n, const void *arg)
+{
+	return n->id == *(const uint64_t *)arg;
+}
+
+void scsi_lu_ua_nexus(struct scsi_lu *lu, const struct scsi_nexus *n,
+		      uint8_t asc, uint8_t ascq)
+{
+	pthread_mutex_lock(&lu->lock);
+	/* No nexus has id 0 (the fabric counts from 1): none is excepted. */
+	scsi_ua_post_locked(lu, nexus_is, &n->id, 0, (uint16_t)(asc << 8 | ascq));
+	pthread_mutex_unlock(&lu->lock);
+}
+
+void scsi_lu_hold(struct scsi_lu *lu)
+{
+	atomic_fetch_add_explicit(&lu->stats.inflight, 1, memory_order_relaxed);
+}
+
+/* Release: what the command did to the LU happens before the daemon sees
+ * the count reach zero and closes it. */
+void scsi_lu_unhold(struct scsi_lu *lu)
+{
+	atomic_fetch_sub_explicit(&lu->stats.inflight, 1, memory_order_release);
+}
+
+uint64_t scsi_lu_inflight(const struct scsi_lu *lu)
+{
+	return atomic_load_explicit(&lu->stats.inflight, memory_order_acquire);
 }

@@ -1,7 +1,7 @@
 /* The dispatch table: every command the core implements, with its CDB
  * length, flags, handlers and CDB usage data (SPC-4 6.35.3). Opcodes with
  * service actions point to a small sub-table sorted by service action.
- * Anything absent (SET TARGET PORT GROUPS, EXTENDED COPY...) is INVALID
+ * Anything absent (SET TARGET PORT GROUPS, EXTENDED COPY LID4...) is INVALID
  * COMMAND OPERATION CODE. */
 #include "scsi/core.h"
 
@@ -35,6 +35,20 @@ static const struct scsi_op sai16[] = {
 	   0x12, L8, L4, 0x00, CTL),
 };
 
+/* THIRD-PARTY COPY OUT: EXTENDED COPY (LID1) only. It writes to whichever
+ * LU its descriptors name, so xcopy.c checks write protection itself. */
+static const struct scsi_op copy_out[] = {
+	SA(0x83, 0x00, 16, OPF_3PC, spc_setup_xcopy, spc_xcopy,
+	   0x00, 0, 0, 0, 0, 0, 0, 0, 0, L4, 0, CTL),
+};
+
+/* THIRD-PARTY COPY IN: RECEIVE COPY RESULTS (LID1) */
+#define RCR(sact, list) SA(0x84, sact, 16, OPF_3PC, spc_setup_rcr, spc_rcr,   \
+			   sact, list, 0, 0, 0, 0, 0, 0, L4, 0, CTL)
+static const struct scsi_op copy_in[] = {
+	RCR(0x00, 0xff), RCR(0x03, 0x00), RCR(0x04, 0xff),
+};
+
 /* MAINTENANCE IN */
 static const struct scsi_op maint_in[] = {
 	SA(0xa3, 0x0a, 12, 0, spc_setup_rtpg, spc_rtpg,
@@ -58,6 +72,18 @@ static const struct scsi_op pr_in_sa[] = {
 static const struct scsi_op pr_out_sa[] = {
 	PROUT(0x00), PROUT(0x01), PROUT(0x02), PROUT(0x03),
 	PROUT(0x04), PROUT(0x05), PROUT(0x06), PROUT(0x07),
+};
+
+/* SANITIZE: OVERWRITE, BLOCK ERASE, EXIT FAILURE MODE, with IMMED and
+ * AUSE; CRYPTO ERASE is absent. Offered per LU (scsi_sanitize_supported). */
+#define SAN(sact)                                                             \
+	{ .opcode = 0x48, .sa = sact, .has_sa = true, .cdb_len = 10,          \
+	  .flags = OPF_WRITE | OPF_SANITIZE, .setup = sbc_setup_sanitize,      \
+	  .exec = sbc_sanitize, .abort = sbc_sanitize_abort,                   \
+	  .usage = { 0x48, 0xa0 | sact, 0, 0, 0, 0, 0, 0xff, 0xff, CTL } }
+static const struct scsi_op sanitize_sa[] = {
+	SAN(SANITIZE_OVERWRITE), SAN(SANITIZE_BLOCK_ERASE),
+	SAN(SANITIZE_EXIT_FAILURE_MODE),
 };
 
 const struct scsi_op scsi_optab[256] = {
@@ -104,8 +130,11 @@ const struct scsi_op scsi_optab[256] = {
 	   0, 0, 0, 0, 0, 0, 0, 0, CTL),
 	OP(0x5a, 10, 0, spc_setup_mode_sense, spc_mode_sense,
 	   0x18, 0xff, 0xff, 0, 0, 0, 0xff, 0xff, CTL),
+	SA_GROUP(0x48, sanitize_sa),
 	SA_GROUP(0x5e, pr_in_sa),
 	SA_GROUP(0x5f, pr_out_sa),
+	SA_GROUP(0x83, copy_out),
+	SA_GROUP(0x84, copy_in),
 	OP(0x88, 16, RD, sbc_setup_rw, sbc_read, 0x1e, L8, L4, GRP, CTL),
 	OP(0x89, 16, WR | OPF_EXACT_DATAOUT, sbc_setup_caw, sbc_caw,
 	   0x1a, L8, 0, 0, 0, 0xff, GRP, CTL),
@@ -119,6 +148,9 @@ const struct scsi_op scsi_optab[256] = {
 	   0x06, L8, L4, GRP, CTL),
 	OP(0x93, 16, WR | OPF_EXACT_DATAOUT, sbc_setup_write_same, sbc_write_same,
 	   0x09, L8, L4, GRP, CTL),
+	/* WRITE ATOMIC(16): no ATOMIC BOUNDARY (the block limits say 0). */
+	OP(0x9c, 16, WR | OPF_ATOMIC, sbc_setup_write_atomic, sbc_write_atomic,
+	   0x18, L8, 0, 0, 0xff, 0xff, GRP, CTL),
 	SA_GROUP(0x9e, sai16),
 	OP(0xa0, 12, OPF_NO_LU | OPF_NO_UA, spc_setup_report_luns,
 	   spc_report_luns, 0, 0xff, 0, 0, 0, L4, 0, CTL),
@@ -150,5 +182,21 @@ const struct scsi_op *scsi_op_lookup(const uint8_t *cdb, bool *bad_sa)
 
 bool scsi_op_supported(const struct scsi_op *op, const struct scsi_lu *lu)
 {
+	if (op->flags & OPF_SANITIZE)
+		return scsi_sanitize_supported(op, lu);
+	if ((op->flags & OPF_ATOMIC) && !sbc_max_atomic_blocks(lu))
+		return false;
+	if ((op->flags & OPF_3PC) && !lu->cfg.emulate_3pc)
+		return false;
 	return !(op->flags & OPF_TPU) || lu->cfg.emulate_tpu;
+}
+
+bool scsi_opcode_supported(uint8_t opcode, const struct scsi_lu *lu)
+{
+	const struct scsi_op *op = &scsi_optab[opcode];
+
+	for (unsigned i = 0; i < op->n_sa; i++)
+		if (scsi_op_supported(&op->sa_tab[i], lu))
+			return true;
+	return !op->sa_tab && op->exec && scsi_op_supported(op, lu);
 }

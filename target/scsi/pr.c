@@ -39,11 +39,13 @@ static const uint8_t pr_classes[256] = {
 	[0x28] = R, [0x2a] = W, [0x2e] = W, [0x2f] = R,
 	[0x34] = R, [0x35] = W, [0x37] = R,	/* PRE-FETCH, SYNC CACHE, READ DEFECT */
 	[0x41] = W, [0x42] = W,			/* WRITE SAME(10), UNMAP */
+	[0x48] = W,				/* SANITIZE */
 	[0x56] = A,				/* RESERVE(10) */
 	[0x57] = A | PRC_SPC2_OK,		/* RELEASE(10) */
 	[0x5e] = PRC_SET | PRC_PR, [0x5f] = PRC_SET | PRC_PR,
+	[0x83] = W, [0x84] = R,			/* EXTENDED COPY, RECEIVE COPY RESULTS */
 	[0x88] = R, [0x89] = W, [0x8a] = W, [0x8b] = W, [0x8e] = W, [0x8f] = R,
-	[0x90] = R, [0x91] = W, [0x93] = W,
+	[0x90] = R, [0x91] = W, [0x93] = W, [0x9c] = W,	/* ... WRITE ATOMIC(16) */
 	[0x9e] = R,				/* SERVICE ACTION IN(16) */
 	[0xa0] = A | PRC_SPC2_OK,		/* REPORT LUNS */
 	[0xa3] = R,				/* MAINTENANCE IN */

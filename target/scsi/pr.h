@@ -169,6 +169,17 @@ static inline struct pr_lu *lu_pr(const struct scsi_lu *lu)
  * unit attentions are established, the fast-path flag follows. */
 void pr_commit_locked(struct scsi_lu *lu);
 
+/* PREEMPT AND ABORT (pr_abort.c). The wait is built in cmd->aux, which
+ * holds at least PR_ABORT_SIZE bytes (a store slot is at least that). */
+#define PR_ABORT_SIZE 4096u
+struct pr_abort;
+/* With lu->lock held, just before pr->next is committed: aborts the tasks
+ * of the nexuses the command's PREEMPT AND ABORT removed. Returns the wait,
+ * or NULL when the command is not one or removed nothing. */
+struct pr_abort *pr_abort_preempted_locked(struct scsi_cmd *cmd);
+/* Completes the command now, or once the tasks it aborted are gone. */
+void pr_out_finish(struct scsi_cmd *cmd, struct pr_abort *pa);
+
 /* The store's on-disk format (pr_store.c). An area of PR_AREA_SIZE bytes:
  * a header (magic, format, the LU's identity) in its first 512 bytes, and
  * two slots each holding a whole state with a sequence number and a

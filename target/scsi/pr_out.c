@@ -358,11 +358,8 @@ static int do_clear(struct pr_lu *pr, struct scsi_cmd *cmd,
 	return PR_CHANGED;
 }
 
-/* SPC-4, preempting: PREEMPT and PREEMPT AND ABORT. The task abort of the latter
- * is not done: commands already executing for a preempted nexus finish
- * (the core cannot take I/O back from a backstore, and aborting what waits
- * in the fabric needs a fabric hook); everything the preempted nexuses
- * send afterwards meets the new state. */
+/* SPC-4, preempting: PREEMPT and PREEMPT AND ABORT (whose task abort is
+ * done at commit, pr_abort.c). */
 static int do_preempt(struct pr_lu *pr, struct scsi_cmd *cmd,
 		      const struct pr_req *rq)
 {
@@ -530,9 +527,13 @@ static void written(struct scsi_cmd *cmd, int err)
 {
 	struct scsi_lu *lu = cmd->lu;
 	struct pr_lu *pr = lu_pr(lu);
+	struct pr_abort *pa = NULL;
 
 	pthread_mutex_lock(&lu->lock);
 	if (!err) {
+		/* The slot image in cmd->aux is on the medium: the buffer
+		 * (4 KiB at least) holds the wait now. */
+		pa = pr_abort_preempted_locked(cmd);
 		pr_commit_locked(lu);
 	} else {
 		pr_state_free(&pr->next);
@@ -544,7 +545,7 @@ static void written(struct scsi_cmd *cmd, int err)
 		cmd->status = SAM_STAT_BUSY;
 	else if (err)
 		scsi_fail(cmd, SK_MEDIUM_ERROR, ASC_WRITE_ERROR);
-	scsi_cmd_complete(cmd);
+	pr_out_finish(cmd, pa);
 }
 
 void pr_out(struct scsi_cmd *cmd)
@@ -552,6 +553,7 @@ void pr_out(struct scsi_cmd *cmd)
 	struct scsi_lu *lu = cmd->lu;
 	struct pr_lu *pr = lu_pr(lu);
 	const uint8_t *p = cmd->buf;
+	struct pr_abort *pa = NULL;
 	struct pr_req rq = {
 		.sa = cmd->op->sa & 0x1f, .type = cmd->cdb[2] & 0x0f,
 		.rk = get_be64(p), .sark = get_be64(p + 8),
@@ -575,6 +577,12 @@ void pr_out(struct scsi_cmd *cmd)
 			return;
 		}
 	}
+	if (rq.sa == PRO_PREEMPT_AND_ABORT && pr->store.kind == SCSI_PR_STORE_NONE &&
+	    scsi_cmd_get_aux(cmd, PR_ABORT_SIZE) < 0) {
+		cmd->status = SAM_STAT_BUSY;
+		scsi_cmd_complete(cmd);
+		return;
+	}
 	pthread_mutex_lock(&lu->lock);
 	if (pr->spc2) {
 		ret = conflict(cmd);	/* an SPC-2 RESERVE raced setup */
@@ -591,14 +599,16 @@ void pr_out(struct scsi_cmd *cmd)
 	}
 	if (ret == PR_CHANGED) {
 		pr->next_except = cmd->nexus->id;
-		if (pr->store.kind == SCSI_PR_STORE_NONE)
+		if (pr->store.kind == SCSI_PR_STORE_NONE) {
+			pa = pr_abort_preempted_locked(cmd);
 			pr_commit_locked(lu);
-		else
+		} else {
 			pr->busy = true;
+		}
 	}
 	pthread_mutex_unlock(&lu->lock);
 	if (ret == PR_CHANGED && pr->store.kind != SCSI_PR_STORE_NONE)
 		pr_store_write(cmd, pr, written);
 	else
-		scsi_cmd_complete(cmd);
+		pr_out_finish(cmd, pa);
 }

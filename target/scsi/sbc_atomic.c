@@ -1,6 +1,8 @@
 /* Read-modify-write commands: COMPARE AND WRITE (SBC-3 5.2) and ORWRITE
- * (SBC-3 5.8). Each must find its blocks unchanged between its read and
- * its write, while several workers may be serving the same LU.
+ * (SBC-3 5.8), and WRITE ATOMIC(16) (SBC-4 5.48). The first two must find
+ * their blocks unchanged between their read and their write; the last must
+ * be seen whole or not at all, by reads as well, while several workers may
+ * be serving the same LU.
  *
  * A mutex held across the read and the write would block a worker's event
  * loop while the I/O it waits for can only complete on that same loop, so
@@ -54,7 +56,7 @@ void scsi_atomic_release(struct scsi_cmd *cmd)
 	pthread_mutex_unlock(&lu->lock);
 }
 
-bool scsi_atomic_conflict(struct scsi_cmd *cmd)
+bool scsi_atomic_conflict(struct scsi_cmd *cmd, bool read)
 {
 	struct scsi_lu *lu = cmd->lu;
 	struct scsi_lu_core *c = lu_core(lu);
@@ -65,7 +67,8 @@ bool scsi_atomic_conflict(struct scsi_cmd *cmd)
 		return false;
 	pthread_mutex_lock(&lu->lock);
 	list_for_each_entry(other, &c->atomic_cmds, link)
-		if (overlaps(other, cmd->lba, cmd->nblocks))
+		if (overlaps(other, cmd->lba, cmd->nblocks) &&
+		    (!read || (other->flags & CMDF_ATOMIC_WRITE)))
 			conflict = true;
 	pthread_mutex_unlock(&lu->lock);
 	return conflict;
@@ -195,4 +198,50 @@ static void orwrite_read(struct scsi_cmd *cmd, int err)
 void sbc_orwrite(struct scsi_cmd *cmd)
 {
 	start(cmd, orwrite_read);
+}
+
+/* SBC-4 4.29: a backstore that writes all or nothing (a ramdisk) makes
+ * the LU able to; the limit is also what one WRITE may carry. */
+uint32_t sbc_max_atomic_blocks(const struct scsi_lu *lu)
+{
+	uint32_t max = MIN(lu->bs->atomic_max, SCSI_MAX_XFER_BYTES);
+	return max / lu->block_size;
+}
+
+/* ATOMIC BOUNDARY is refused by the CDB usage data: the block limits
+ * offer no boundary. A transfer the fabric cannot deliver whole is failed,
+ * never shortened (no CMDF_BLOCK_XFER), so a part is never written. */
+int sbc_setup_write_atomic(struct scsi_cmd *cmd)
+{
+	uint32_t n = get_be16(cmd->cdb + 12);
+
+	if (n > sbc_max_atomic_blocks(cmd->lu))
+		return scsi_fail_cdb(cmd, 12, -1);
+	if (sbc_check_lba(cmd, get_be64(cmd->cdb + 2), n, true) < 0)
+		return -1;
+	if (cmd->cdb[1] & 0x08)
+		cmd->flags |= CMDF_FUA;
+	cmd->data_len = n * cmd->lu->block_size;
+	if (n)
+		cmd->dir = SCSI_DIR_WRITE;
+	return 0;
+}
+
+/* The range is held for the whole write: overlapping writes, reads and
+ * read-modify-write commands are answered BUSY meanwhile, and the
+ * backstore writes all of it or nothing. */
+void sbc_write_atomic(struct scsi_cmd *cmd)
+{
+	if (cmd->nblocks == 0) {
+		scsi_cmd_complete(cmd);
+		return;
+	}
+	cmd->flags |= CMDF_ATOMIC_WRITE;
+	if (atomic_acquire(cmd) < 0) {
+		cmd->status = SAM_STAT_BUSY;
+		scsi_cmd_complete(cmd);
+		return;
+	}
+	scsi_cmd_io(cmd, BS_OP_WRITE, BS_F_ATOMIC | bs_flags(cmd), byte_offset(cmd),
+		    range_bytes(cmd), cmd->buf, written);
 }

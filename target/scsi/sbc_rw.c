@@ -72,7 +72,7 @@ int sbc_setup_rw(struct scsi_cmd *cmd)
 	if (cmd->op->cdb_len > 6 && (cmd->cdb[1] & 0x08))
 		cmd->flags |= CMDF_FUA;
 	bool write = cmd->op->flags & OPF_STAT_WRITE;
-	if (write && scsi_atomic_conflict(cmd)) {
+	if (scsi_atomic_conflict(cmd, !write)) {
 		cmd->status = SAM_STAT_BUSY;
 		return -1;
 	}

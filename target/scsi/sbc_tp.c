@@ -89,17 +89,27 @@ void sbc_unmap(struct scsi_cmd *cmd)
 	unmap_next(cmd, 0);
 }
 
-/* WSNZ is set in the block limits: zero blocks is refused rather than
- * meaning "to the end of the medium". UNMAP needs LBPWS; ANCHOR and the
- * obsolete LBDATA/PBDATA bits are refused by the CDB usage data. */
+/* WSNZ is clear in the block limits: zero blocks means from the LBA to
+ * the end of the medium (SBC-3 5.41), and that many blocks meet MAXIMUM
+ * WRITE SAME LENGTH like a count written in the CDB. The limit is what one
+ * WRITE carries, because initiators size a WRITE by it (libiscsi fills the
+ * range it then unmaps), so the pattern takes a few 1 MiB chunks at most.
+ * UNMAP needs LBPWS; ANCHOR and the obsolete LBDATA/PBDATA bits are
+ * refused by the CDB usage data. */
 int sbc_setup_write_same(struct scsi_cmd *cmd)
 {
 	uint64_t lba;
 	uint32_t n;
 	bool sixteen = cmd->op->cdb_len == 16;
+	const struct scsi_lu *lu = cmd->lu;
 
 	sbc_decode_lba(cmd, &lba, &n);
-	if (n == 0 || n > SBC_MAX_WRITE_SAME_BLOCKS)
+	if (n == 0) {
+		if (lba >= lu->nblocks)
+			return scsi_fail(cmd, SK_ILLEGAL_REQUEST, ASC_LBA_OUT_OF_RANGE);
+		n = (uint32_t)MIN(lu->nblocks - lba, (uint64_t)SBC_MAX_WRITE_SAME_BLOCKS + 1);
+	}
+	if (n > SBC_MAX_WRITE_SAME_BLOCKS)
 		return scsi_fail_cdb(cmd, sixteen ? 10 : 7, -1);
 	if (sbc_check_lba(cmd, lba, n, false) < 0)
 		return -1;
@@ -212,5 +222,8 @@ void sbc_get_lba_status(struct scsi_cmd *cmd)
 	put_be32(rsp, sizeof(rsp) - 4);
 	put_be64(rsp + 8, cmd->lba);
 	put_be32(rsp + 16, left > UINT32_MAX ? UINT32_MAX : (uint32_t)left);
+	/* Nothing written since a SANITIZE BLOCK ERASE: deallocated. */
+	if (atomic_load(&lu_core(cmd->lu)->sanitize_erased))
+		rsp[20] = 0x01;
 	scsi_cmd_respond(cmd, rsp, sizeof(rsp));
 }

@@ -25,6 +25,7 @@
 
 #include "backstore/backstore.h"
 #include "common/bufpool.h"
+#include "common/evloop.h"
 #include "common/list.h"
 
 #define SCSI_CDB_MAX 32
@@ -71,6 +72,41 @@ struct scsi_lun_table {
 const struct scsi_lun_entry *scsi_lun_table_find(const struct scsi_lun_table *t,
 						 uint64_t lun);
 
+struct scsi_cmd;
+struct scsi_nexus;
+
+/* Waiting for tasks of other I_T nexuses to end (LOGICAL UNIT RESET,
+ * TARGET WARM RESET, PREEMPT AND ABORT). Each nexus asked to abort its
+ * tasks holds the wait until they are gone, on whatever worker runs them;
+ * the last release posts done to the home inbox, so done runs on the
+ * thread of whoever started the wait, never from inside another worker. */
+struct scsi_abort {
+	atomic_uint holds;
+	struct evloop_inbox *home;
+	void (*done)(struct scsi_abort *a);
+	struct evloop_msg msg;
+};
+
+/* One hold, the starter's, until scsi_abort_arm(). */
+void scsi_abort_init(struct scsi_abort *a, struct evloop_inbox *home,
+		     void (*done)(struct scsi_abort *a));
+void scsi_abort_hold(struct scsi_abort *a);
+void scsi_abort_release(struct scsi_abort *a);
+/* Drops the starter's hold. True: nothing was held, done will not run and
+ * the starter goes on at once; false: done runs later on its thread. */
+bool scsi_abort_arm(struct scsi_abort *a);
+
+/* What the fabric does for the core on one of its nexuses. */
+struct scsi_nexus_ops {
+	/* Ends, with no status, every task nexus n started on lu before this
+	 * call, except spare (NULL: none), and holds a until they are gone.
+	 * Called with lu->lock held, from any thread: it may only post work
+	 * to the thread that runs n's tasks, never block or take a lock
+	 * that can be held while a LU's lock is wanted. */
+	void (*abort_tasks)(const struct scsi_nexus *n, struct scsi_lu *lu,
+			    const struct scsi_cmd *spare, struct scsi_abort *a);
+};
+
 /* One I_T nexus, created by the fabric when a session logs in. */
 struct scsi_nexus {
 	char i_name[SCSI_NAME_MAX];		/* initiator name */
@@ -78,6 +114,9 @@ struct scsi_nexus {
 	const struct scsi_tport *tport;
 	const struct scsi_lun_table *luns;
 	uint64_t id;				/* unique while the daemon runs */
+	const struct scsi_nexus_ops *ops;	/* NULL: no tasks to abort */
+	/* The inbox of the thread running this nexus's commands. */
+	struct evloop_inbox *inbox;
 };
 
 /* Where a LU keeps its persistent reservation state (pr_store.c). */
@@ -100,6 +139,8 @@ struct scsi_lu_config {
 	bool readonly;
 	bool emulate_tpu;		/* UNMAP */
 	bool emulate_tpws;		/* WRITE SAME with UNMAP */
+	bool emulate_3pc;		/* EXTENDED COPY, RECEIVE COPY RESULTS */
+	bool emulate_sanitize;		/* SANITIZE: initiators may wipe it */
 	enum scsi_pr_store pr_store;
 	char pr_store_dev[PATH_MAX];	/* EXTERNAL: block device or file */
 	/* Attach as after a power loss of the whole cluster: registrations
@@ -112,6 +153,9 @@ struct scsi_lu_stats {
 	atomic_uint_fast64_t read_cmds, write_cmds, other_cmds;
 	atomic_uint_fast64_t read_bytes, write_bytes;
 	atomic_uint_fast64_t errors;
+	/* Commands that hold the LU (scsi_lu_hold): the daemon waits for
+	 * none before it closes a LU it unmapped. */
+	atomic_uint_fast64_t inflight;
 };
 
 struct scsi_lu {
@@ -134,11 +178,24 @@ void scsi_lu_destroy(struct scsi_lu *lu);
 
 /* The nexus is gone (session closed): forget its per-LU state. */
 void scsi_lu_nexus_gone(struct scsi_lu *lu, const struct scsi_nexus *n);
-/* LOGICAL UNIT RESET from nexus `by`: every other nexus sees a unit
- * attention (BUS DEVICE RESET FUNCTION OCCURRED). */
-void scsi_lu_reset(struct scsi_lu *lu, const struct scsi_nexus *by);
+/* A logical unit reset: every I_T nexus, the one that asked for it
+ * included, sees a unit attention (BUS DEVICE RESET FUNCTION OCCURRED),
+ * as SAM-5 says and LIO and tgt do. */
+void scsi_lu_reset(struct scsi_lu *lu);
+/* The same, and first every other nexus's tasks on the LU are aborted
+ * (scsi_nexus_ops.abort_tasks), a held until they are gone. */
+void scsi_lu_reset_abort(struct scsi_lu *lu, const struct scsi_nexus *by,
+			 struct scsi_abort *a);
 /* Establish a unit attention for every nexus (e.g. capacity changed). */
 void scsi_lu_ua_all(struct scsi_lu *lu, uint8_t asc, uint8_t ascq);
+/* Establish a unit attention for one nexus, if it has addressed the LU
+ * (e.g. REPORTED LUNS DATA HAS CHANGED after its LUN table changed). */
+void scsi_lu_ua_nexus(struct scsi_lu *lu, const struct scsi_nexus *n,
+		      uint8_t asc, uint8_t ascq);
+/* A fabric command holds the LU from the LUN lookup to its end. */
+void scsi_lu_hold(struct scsi_lu *lu);
+void scsi_lu_unhold(struct scsi_lu *lu);
+uint64_t scsi_lu_inflight(const struct scsi_lu *lu);
 /* The LU is reachable through target port tp: REGISTER AND MOVE may name
  * it by its relative port identifier. The daemon calls it for every TPG
  * that maps the LU, before the fabric starts. */
@@ -147,8 +204,27 @@ int scsi_lu_add_port(struct scsi_lu *lu, const struct scsi_tport *tp);
  * for the log at attach time. */
 void scsi_lu_pr_describe(struct scsi_lu *lu, char *buf, size_t len);
 
-struct scsi_cmd;
 struct scsi_op;
+
+/* Where an EXTENDED COPY stands (xcopy.c): the segment being copied, the
+ * I/O in flight, and what is done. Private to the core. */
+struct scsi_copy_state {
+	struct scsi_lu *src, *dst;
+	uint64_t src_off, dst_off;	/* bytes, next chunk of the segment */
+	uint64_t left;			/* bytes of the segment still to copy */
+	uint64_t copied;		/* bytes, every segment so far */
+	uint32_t next_seg;		/* parameter list offset of the next
+					   segment descriptor */
+	uint32_t chunk;			/* bytes of the I/O in flight */
+	uint16_t segs_done;
+	int16_t held;			/* held results slot, -1: none */
+	int err;			/* of the last I/O */
+	bool active;			/* a segment has been started */
+	bool writing;			/* the I/O in flight is the write */
+	bool in_run;			/* inside the copy loop: a completion
+					   arriving now returns to it */
+	bool io_pending;
+};
 
 struct scsi_fabric_ops {
 	void (*done)(struct scsi_cmd *cmd);
@@ -191,6 +267,7 @@ struct scsi_cmd {
 	const struct scsi_op *op;	/* dispatch table entry */
 	uint32_t flags;			/* CDB bits decoded at setup */
 	struct list_head link;		/* LU-wide list of atomic commands */
+	struct scsi_copy_state copy;
 };
 
 /* Prepares the fields the core owns before a command is set up. */
@@ -203,6 +280,10 @@ void scsi_cmd_execute(struct scsi_cmd *cmd);
  * returns 0; otherwise, or when len ends inside a block, returns -1 and the
  * fabric fails the command. */
 int scsi_cmd_shorten(struct scsi_cmd *cmd, uint32_t len);
+/* The fabric aborted an executing command and waits for its done(): a
+ * command whose work goes on without it (SANITIZE) completes now rather
+ * than when that work ends; any other runs to its end. */
+void scsi_cmd_abort(struct scsi_cmd *cmd);
 /* Returns buffers to the pool; the command may then be reused. */
 void scsi_cmd_release(struct scsi_cmd *cmd);
 

@@ -9,6 +9,7 @@
 #define DESC_HDR_LEN 8
 #define DESC_INFO_LEN 12	/* information descriptor, type 00h */
 #define DESC_SKS_LEN 8		/* sense key specific descriptor, type 02h */
+#define DESC_CSI_LEN 12		/* command-specific information, type 01h */
 
 size_t scsi_sense_format(uint8_t *out, bool descriptor, const struct scsi_sense *s)
 {
@@ -23,6 +24,8 @@ size_t scsi_sense_format(uint8_t *out, bool descriptor, const struct scsi_sense 
 		else if (s->info_valid)
 			put_be32(out + 3, (uint32_t)s->info);
 		out[7] = FIXED_LEN - 8;
+		if (s->csi_valid)
+			put_be32(out + 8, s->csi);
 		out[12] = (uint8_t)(s->asc >> 8);
 		out[13] = (uint8_t)s->asc;
 		if (s->sks_valid)
@@ -44,6 +47,14 @@ size_t scsi_sense_format(uint8_t *out, bool descriptor, const struct scsi_sense 
 		d[2] = 0x80;
 		put_be64(d + 4, s->info);
 		len += DESC_INFO_LEN;
+	}
+	if (s->csi_valid) {
+		uint8_t *d = out + len;
+		memset(d, 0, DESC_CSI_LEN);
+		d[0] = 0x01;
+		d[1] = DESC_CSI_LEN - 2;
+		put_be64(d + 4, s->csi);
+		len += DESC_CSI_LEN;
 	}
 	if (s->sks_valid) {
 		uint8_t *d = out + len;

@@ -49,6 +49,9 @@ void spc_request_sense(struct scsi_cmd *cmd)
 		if (ua > 0) {
 			s.key = SK_UNIT_ATTENTION;
 			s.asc = asc;
+		} else {
+			/* SBC-4 4.11: the sanitize operation and its progress. */
+			scsi_sanitize_sense(cmd->lu, &s);
 		}
 	}
 	size_t len = scsi_sense_format(out, cmd->cdb[1] & 0x01, &s);

@@ -101,6 +101,16 @@ void scsi_ua_post_locked(struct scsi_lu *lu,
 			ua_push(u, asc);
 }
 
+void scsi_ua_each_nexus_locked(struct scsi_lu *lu,
+			       void (*fn)(const struct scsi_nexus *n, void *arg),
+			       void *arg)
+{
+	struct ua_state *u;
+
+	list_for_each_entry(u, &lu->nexus_state, link)
+		fn(u->nexus, arg);
+}
+
 void scsi_ua_free_all(struct scsi_lu *lu)
 {
 	struct ua_state *u, *tmp;
@@ -122,9 +132,9 @@ void scsi_lu_nexus_gone(struct scsi_lu *lu, const struct scsi_nexus *n)
 	pthread_mutex_unlock(&lu->lock);
 }
 
-void scsi_lu_reset(struct scsi_lu *lu, const struct scsi_nexus *by)
+void scsi_lu_reset(struct scsi_lu *lu)
 {
-	scsi_ua_others(lu, by, ASC_BUS_DEVICE_RESET);
+	scsi_ua_others(lu, NULL, ASC_BUS_DEVICE_RESET);
 	pthread_mutex_lock(&lu->lock);
 	scsi_pr_reset_locked(lu);
 	pthread_mutex_unlock(&lu->lock);

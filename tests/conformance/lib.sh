@@ -209,6 +209,8 @@ _conf_done() {
 }
 
 # One watched iscsi-test-cu: _conf_run_once URL PATTERN LOG [TARGET-PID]
+# CONF_MPATH_URL, when set, is passed as its multipath URL: a second path to
+# the same LU, which the MultipathIO tests need.
 # Sets CONF_WHY: empty when it ran to its end, else why it stopped.
 _conf_run_once() {
 	local url=$1 pattern=$2 log=$3 watch=${4:-} rundir cu rc size last_size last_move
@@ -217,7 +219,8 @@ _conf_run_once() {
 	# In its own directory: CUnit may drop files into the working directory.
 	# Unbuffered, so that the log shows the test in progress when it hangs.
 	(cd "$rundir" && exec timeout -k 10 "$CONF_RUN_TIMEOUT" stdbuf -o0 -e0 \
-		iscsi-test-cu -d -i "$CONF_INAME1" -I "$CONF_INAME2" -t "$pattern" "$url") \
+		iscsi-test-cu -d --allow-sanitize -i "$CONF_INAME1" -I "$CONF_INAME2" -t "$pattern" "$url" \
+			${CONF_MPATH_URL:+"$CONF_MPATH_URL"}) \
 		>"$log" 2>&1 </dev/null &
 	cu=$!
 	CONF_CU_PID=$cu

@@ -6,8 +6,15 @@
 #   tests/conformance/run.sh [BUILD]        (make check-conformance)
 #
 # tandemd ($BUILD/tandemd) serves LUN 0 = ramdisk "ram0" and LUN 1 = fileio
-# "file0" on a sparse file, both 64 MiB, target iqn.2026-11.org.tandem:
-# conformance, portal 127.0.0.1:<free port>. Each LU gets one -t ALL run,
+# "file0" on a sparse file, both 64 MiB and thin, target
+# iqn.2026-11.org.tandem:conformance, through three target port groups on
+# free ports of 127.0.0.1 (see conf_config_write): TPG 1, what the tests
+# use; TPG 2, a second path to the same LUs; TPG 3, the same LUs
+# write-protected. Each LU gets one -t ALL run; then ALL.MultipathIO runs
+# again with TPG 2 as iscsi-test-cu's multipath URL, ALL.ReadOnly through
+# TPG 3, and the tests needing 4 KiB physical blocks (LBPPB_TESTS) on LUN 2
+# or 3, a 512e LU of the same kind; those results replace the main run's
+# (sub_run). All is
 # compared with tests/conformance/expected.ramdisk / expected.fileio
 # ("ALL.Suite.Test PASS|FAIL|SKIP" a line, see lib.sh):
 #   - a test expected PASS that does not pass fails the tier (its name and
@@ -64,18 +71,90 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# The tier's saveconfig.json: conf_config_write OUT PORT MPATH-PORT RO-PORT
+# LUN 0 = ramdisk ram0, LUN 1 = fileio file0 on $WORK/file0.img: the LUs
+# the whole suite runs on. LUN 2 = ramdisk ram512e, LUN 3 = fileio file512e
+# on $WORK/file512e.img: the same with 4 KiB physical blocks (512e,
+# physical_block_size 4096), for the tests that need several logical blocks
+# per physical block (LBPPB_TESTS); the others keep LBPPB 1, as tgt's run
+# has. All $CONF_LU_SIZE and thin (emulate_tpu, emulate_tpws), as
+# tandem_config_write makes them. Three TPGs of the one target map all four,
+# each with its own portal: 1 on PORT; 2 on MPATH-PORT, a second target port
+# to the same LUs (what multipath sees as a second path); 3 on RO-PORT with
+# demo_mode_write_protect, through which the LUs are read-only (LIO's TPG
+# attribute).
+conf_config_write() {
+	local out=$1 port=$2 mport=$3 roport=$4 tag wp p
+	local thin='"attributes": {"emulate_tpu": 1, "emulate_tpws": 1, "emulate_sanitize": 1}'
+	local e512='"physical_block_size": 4096'
+	local luns='{"index": 0, "storage_object": "/backstores/ramdisk/ram0"},
+	            {"index": 1, "storage_object": "/backstores/fileio/file0"},
+	            {"index": 2, "storage_object": "/backstores/ramdisk/ram512e"},
+	            {"index": 3, "storage_object": "/backstores/fileio/file512e"}'
+	{
+		cat <<-EOF
+		{
+		  "storage_objects": [
+		    {"plugin": "ramdisk", "name": "ram0", "size": $CONF_LU_SIZE, "wwn": "$RAM_WWN", $thin},
+		    {"plugin": "fileio", "name": "file0", "dev": "$WORK/file0.img", "size": $CONF_LU_SIZE,
+		     "write_back": false, "wwn": "$FILE_WWN", $thin},
+		    {"plugin": "ramdisk", "name": "ram512e", "size": $CONF_LU_SIZE, "wwn": "$RAM512_WWN",
+		     $thin, $e512},
+		    {"plugin": "fileio", "name": "file512e", "dev": "$WORK/file512e.img", "size": $CONF_LU_SIZE,
+		     "write_back": false, "wwn": "$FILE512_WWN", $thin, $e512}
+		  ],
+		  "targets": [
+		    {
+		      "fabric": "iscsi",
+		      "wwn": "$CONF_IQN",
+		      "tpgs": [
+		EOF
+		for tag in 1 2 3; do
+			case $tag in
+			1) p=$port wp=0 ;;
+			2) p=$mport wp=0 ;;
+			3) p=$roport wp=1 ;;
+			esac
+			cat <<-EOF
+			        {
+			          "tag": $tag,
+			          "enable": true,
+			          "attributes": {"authentication": 0, "generate_node_acls": 1, "demo_mode_write_protect": $wp},
+			          "parameters": {},
+			          "luns": [$luns],
+			          "node_acls": [],
+			          "portals": [{"ip_address": "$TARGET_ADDR", "port": $p}]
+			        }$([[ $tag != 3 ]] && echo ,)
+			EOF
+		done
+		cat <<-EOF
+		      ]
+		    }
+		  ]
+		}
+		EOF
+	} >"$out"
+}
+
 # Starts tandemd binary $1 with the conformance config (fresh backing file).
+# Sets MPATH_PORT and RO_PORT beside TARGET_PORT.
 start_tandemd() {
 	local bin=$1 variant=$2 port
 	port=$(target_free_port) || return 1
-	rm -f "$WORK/file0.img"
-	truncate -s "$CONF_LU_SIZE" "$WORK/file0.img" || return 1
-	tandem_config_write "$WORK/saveconfig.json" "$port" "$CONF_IQN" \
-		"ramdisk:ram0:$CONF_LU_SIZE:$RAM_WWN" \
-		"fileio:file0:$WORK/file0.img:$CONF_LU_SIZE:$FILE_WWN" || return 1
+	MPATH_PORT=$(target_free_port) || return 1
+	RO_PORT=$(target_free_port) || return 1
+	if [[ $MPATH_PORT == "$port" || $RO_PORT == "$port" || $RO_PORT == "$MPATH_PORT" ]]; then
+		target_msg "free port search gave one port twice; try again"
+		return 1
+	fi
+	rm -f "$WORK/file0.img" "$WORK/file512e.img"
+	truncate -s "$CONF_LU_SIZE" "$WORK/file0.img" "$WORK/file512e.img" || return 1
+	conf_config_write "$WORK/saveconfig.json" "$port" "$MPATH_PORT" "$RO_PORT" || return 1
 	cp "$WORK/saveconfig.json" "$OUT/saveconfig.json"
 	tandemd_start "$bin" "$WORK/saveconfig.json" "$WORK/tandemd-$variant.sock" \
-		"$OUT/tandemd-$variant.log" "$port" "$CONF_IQN"
+		"$OUT/tandemd-$variant.log" "$port" "$CONF_IQN" || return 1
+	target_wait_listen "$TARGET_PID" "$MPATH_PORT" &&
+		target_wait_listen "$TARGET_PID" "$RO_PORT"
 }
 
 # The daemon of this variant is gone: count it, show why, keep its log.
@@ -97,6 +176,41 @@ conf_restart_target() {
 	start_tandemd "$CUR_BIN" "$CUR_VARIANT" || return 1
 	CONF_TARGET_URL="iscsi://$TARGET_ADDR:$TARGET_PORT/$CONF_IQN/$CUR_LUN"
 	CONF_TARGET_PID=$TARGET_PID
+	[[ -n ${CONF_MPATH_URL:-} ]] &&
+		CONF_MPATH_URL="iscsi://$TARGET_ADDR:$MPATH_PORT/$CONF_IQN/$CUR_LUN"
+	return 0
+}
+
+# The tests that skip unless the LU has several logical blocks per
+# physical block ("LBPPB < 2").
+LBPPB_TESTS=ALL.CompareAndWrite.InvalidDataOutSize,ALL.WriteSame10.UnmapUnaligned,ALL.WriteSame10.InvalidDataOutSize,ALL.WriteSame16.UnmapUnaligned,ALL.WriteSame16.InvalidDataOutSize
+
+# Some tests need a LU the main run's is not: they run once more on such a
+# LU, and those results replace the main run's (skips, there):
+#   sub_run URL PREFIX TESTS [MPATH-URL]
+# (TESTS: comma-separated test names or suites). ALL.MultipathIO with a
+# second path through TPG 2 (only there: libiscsi keeps the multipath
+# sessions open for the whole run, and the reset tests of other suites then
+# see a second initiator session they do not expect), ALL.ReadOnly on the
+# read-only TPG, LBPPB_TESTS on the 512e LU of the same kind. Abnormal stops
+# are added to SUB_STOPS.
+sub_run() {
+	local url=$1 prefix=$2 tests=$3 mpath=${4:-} sub=$2-sub
+	awk -v sel="$tests" 'BEGIN { n = split(sel, p, ",") }
+		{ for (i = 1; i <= n; i++) if ($0 == p[i] || index($0, p[i] ".") == 1) { print; next } }' \
+		"$LISTING" >"$sub.listing"
+	[[ -s $sub.listing ]] || { rm -f "$sub.listing"; return 0; }
+	CONF_MPATH_URL=$mpath CONF_TESTS=$(paste -sd, "$sub.listing") \
+		conf_run "$url" "$sub" "$sub.listing" "$TARGET_PID"
+	SUB_STOPS+=("${CONF_STOPS[@]}")
+	awk -v sub_res="$sub.results" 'BEGIN { while ((getline l < sub_res) > 0) { split(l, f, " "); r[f[1]] = f[2] } }
+		($1 in r) { print $1, r[$1]; next } { print }' "$prefix.results" >"$sub.merged" &&
+		mv "$sub.merged" "$prefix.results"
+	awk -v sub_res="$sub.results" 'BEGIN { while ((getline l < sub_res) > 0) { split(l, f, " "); r[f[1]] = 1 } }
+		/^=== / { split($0, f, " "); drop = (f[2] in r) } !drop' "$prefix.details" >"$sub.merged" &&
+		cat "$sub.details" >>"$sub.merged" && mv "$sub.merged" "$prefix.details"
+	cat "$sub.log" >>"$prefix.log"
+	rm -f "$sub.listing" "$sub.results" "$sub.details" "$sub.log"
 }
 
 # Runs one LU and compares: check_lu VARIANT LU-LABEL LUN EXPECTED
@@ -105,8 +219,21 @@ check_lu() {
 	show="tests/conformance/$(basename "$expected")"
 	prefix="$OUT/$variant-$lu"
 	CUR_VARIANT=$variant CUR_LU=$lu CUR_LUN=$lun
+	CONF_MPATH_URL=
 	conf_run "iscsi://$TARGET_ADDR:$TARGET_PORT/$CONF_IQN/$lun" "$prefix" "$LISTING" "$TARGET_PID"
 	ELAPSED[$variant-$lu]=$CONF_ELAPSED
+	SUB_STOPS=("${CONF_STOPS[@]}")
+	if [[ $variant != tgt ]]; then
+		local base="iscsi://$TARGET_ADDR:$TARGET_PORT/$CONF_IQN"
+		_target_alive "$TARGET_PID" &&
+			sub_run "$base/$lun" "$prefix" ALL.MultipathIO \
+				"iscsi://$TARGET_ADDR:$MPATH_PORT/$CONF_IQN/$lun"
+		_target_alive "$TARGET_PID" &&
+			sub_run "iscsi://$TARGET_ADDR:$RO_PORT/$CONF_IQN/$lun" "$prefix" ALL.ReadOnly
+		_target_alive "$TARGET_PID" &&
+			sub_run "$base/$((lun + 2))" "$prefix" "$LBPPB_TESTS"
+	fi
+	CONF_STOPS=("${SUB_STOPS[@]}")
 	if [[ ! -f $expected ]]; then
 		result_fail "$variant/$lu: no expectation file $expected" \
 			"run tests/conformance/update-expected.sh, review, commit"
@@ -248,6 +375,7 @@ main() {
 	fi
 
 	RAM_WWN=$(target_uuid) FILE_WWN=$(target_uuid)
+	RAM512_WWN=$(target_uuid) FILE512_WWN=$(target_uuid)
 	local t0=$SECONDS plain_secs=0 san_secs=0 san_lus k
 	if [[ $VARIANTS == *plain* ]]; then
 		run_tandem_variant plain "$BUILD/tandemd" ramdisk fileio

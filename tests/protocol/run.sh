@@ -47,5 +47,36 @@ else
 	result_fail "tandemd-san starts with the protocol config" \
 		"$(tail -n 5 "$work/tandemd-san.log" 2>/dev/null | tr '\n' ' ')"
 fi
+# Task management across I_T nexuses (cross_nexus.py): two workers, so the
+# two sessions of a case run on different threads.
+xport=$(target_free_port) || { result_fail "a free port for cross_nexus.py"; xport=; }
+if [[ -n $xport ]]; then
+	truncate -s 8M "$work/xfile.img"
+	python3 "$HERE/cross_nexus.py" config "$work/cross.json" "$xport" "$work/xfile.img"
+	if tandemd_start "$BUILD/tandemd-san" "$work/cross.json" "$work/xsock" \
+		"$work/cross-san.log" "$xport" iqn.2026-11.org.tandem.protocol:cross -w 2; then
+		out=$(timeout 150 python3 "$HERE/cross_nexus.py" run 127.0.0.1 "$xport" 2>&1)
+		rc=$?
+		echo "$out"
+		while IFS= read -r line; do
+			case $line in
+			"PASS "*) result_pass "${line#PASS }" ;;
+			"FAIL "*) result_fail "${line#FAIL }" ;;
+			esac
+		done <<<"$out"
+		grep -q '^DONE ' <<<"$out" ||
+			result_fail "cross_nexus.py runs to the end" "rc=$rc: $(tail -n 5 <<<"$out" | tr '\n' ' ')"
+		log=$TARGET_LOG
+		if target_stop && target_sanitizer_check "$log"; then
+			result_pass "tandemd-san -w 2 exits 0 after cross_nexus.py with no sanitizer report"
+		else
+			result_fail "tandemd-san -w 2 exits 0 after cross_nexus.py with no sanitizer report" \
+				"rc=${TARGET_RC:-?}; $(tail -n 5 "$log" | tr '\n' ' ')"
+		fi
+	else
+		result_fail "tandemd-san starts with the cross_nexus config" \
+			"$(tail -n 5 "$work/cross-san.log" 2>/dev/null | tr '\n' ' ')"
+	fi
+fi
 echo "protocol tier: $((SECONDS - t0)) s"
 result_write

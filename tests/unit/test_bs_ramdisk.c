@@ -75,6 +75,62 @@ static void test_geometry(void **state)
 	bs_close(bs);
 }
 
+static void refuse(const struct bs_config *c, const char *want);
+
+/* An atomic write across two chunks, the second never written before:
+ * both are taken first, then the data lands whole. */
+static void test_atomic_write(void **state)
+{
+	struct backstore *bs = rd_open(4ull * MiB);
+	uint64_t len = 64 * 1024, off = MiB - len / 2;
+	unsigned char *w = malloc(len), *r = malloc(len);
+	struct rec rc = { 0, 1 };
+	struct bs_io io = {
+		.op = BS_OP_WRITE, .flags = BS_F_ATOMIC, .offset = off, .len = len,
+		.buf = w, .done = on_done, .priv = &rc,
+	};
+
+	assert_non_null(w);
+	assert_non_null(r);
+	assert_int_equal(bs->atomic_max, MiB);
+	for (uint64_t i = 0; i < len; i++)
+		w[i] = (unsigned char)(i * 31 + 7);
+	bs_submit(bs, NULL, &io);
+	assert_int_equal(rc.calls, 1);
+	assert_int_equal(rc.err, 0);
+	assert_int_equal(rd_io(bs, NULL, BS_OP_READ, off, len, r), 0);
+	assert_memory_equal(r, w, len);
+	free(w);
+	free(r);
+	bs_close(bs);
+	(void)state;
+}
+
+/* A 512e LU: 512-byte logical blocks on 4 KiB physical ones. */
+static void test_physical_block_size(void **state)
+{
+	struct bs_config c = rd_cfg(MiB);
+	struct backstore *bs;
+
+	c.phys_block_size = 4096;
+	bs = bs_open(&c, err, sizeof(err));
+	if (!bs)
+		fail_msg("bs_open: %s", err);
+	assert_int_equal(bs->block_size, 512);
+	assert_int_equal(bs->phys_block_size, 4096);
+	bs_close(bs);
+	c.phys_block_size = 3000;
+	refuse(&c, "physical_block_size 3000");
+	c.phys_block_size = 256;
+	refuse(&c, "physical_block_size 256");
+	c.phys_block_size = 1u << 17;
+	refuse(&c, "physical_block_size 131072");
+	c.block_size = 4096;
+	c.phys_block_size = 2048;
+	refuse(&c, "from the block size 4096");
+	(void)state;
+}
+
 static void test_roundtrip(void **state)
 {
 	struct backstore *bs = rd_open(64ull * MiB);
@@ -413,6 +469,8 @@ int main(void)
 		cmocka_unit_test(test_guards),
 		cmocka_unit_test(test_readonly),
 		cmocka_unit_test(test_config_refusals),
+		cmocka_unit_test(test_physical_block_size),
+		cmocka_unit_test(test_atomic_write),
 		cmocka_unit_test(test_concurrent_writers),
 		cmocka_unit_test(test_discard_races_io),
 	};

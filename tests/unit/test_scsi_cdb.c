@@ -421,9 +421,16 @@ static void test_write_same_fields(void **state)
 	uint8_t ws10[10] = { 0x41, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
 	uint8_t ws16[16] = { 0x93, 0x01 };
 
-	expect_refused(f, ws10, 10, 0x5, 0x2400);	/* WSNZ */
+	/* WSNZ clear: zero blocks is the rest of the medium. */
+	expect_setup(f, ws10, 10, SCSI_DIR_WRITE, FX_BLOCK);
+	assert_int_equal(f->cmd.nblocks, FX_BLOCKS);
+	put32(ws10 + 2, FX_BLOCKS);			/* ... from past the end */
+	expect_refused(f, ws10, 10, 0x5, 0x2100);
+	put32(ws10 + 2, 0);
+	put16(ws10 + 7, 0xffff);			/* past the limit */
+	expect_refused(f, ws10, 10, 0x5, 0x2400);
 	assert_int_equal(get16(f->cmd.sense + 16), 7);
-	ws10[8] = 4;
+	put16(ws10 + 7, 4);
 	expect_setup(f, ws10, 10, SCSI_DIR_WRITE, FX_BLOCK);
 	ws10[1] = 0x10;					/* ANCHOR */
 	expect_refused(f, ws10, 10, 0x5, 0x2400);

@@ -123,6 +123,7 @@ static inline struct scsi_lu_config fx_default_cfg(void)
 	strcpy(cfg.serial, "0123456789abcdef");
 	for (unsigned i = 0; i < sizeof(cfg.naa); i++)
 		cfg.naa[i] = (uint8_t)(0x60 + i);
+	cfg.emulate_3pc = true;		/* LIO's default, and the config's */
 	return cfg;
 }
 

@@ -5,6 +5,9 @@
  * READ DEFECT DATA and the LU statistics. */
 #include "test_scsi_fixture.h"
 
+/* MAXIMUM WRITE SAME LENGTH at 512-byte blocks (one 8 MiB WRITE). */
+#define SBC_TEST_MWSL (SCSI_MAX_XFER_BYTES / 512)
+
 static size_t rw10(uint8_t *cdb, uint8_t op, uint32_t lba, uint16_t n)
 {
 	memset(cdb, 0, 16);
@@ -534,6 +537,49 @@ static void test_write_same_chunks(void **state)
 	(void)state;
 }
 
+/* NUMBER OF LOGICAL BLOCKS 0: from the LBA to the last block, a pattern
+ * in 1 MiB chunks, zeroes in one write-zeroes; no more blocks than
+ * MAXIMUM WRITE SAME LENGTH either way. */
+static void test_write_same_to_end(void **state)
+{
+	struct scsi_lu_config cfg = fx_default_cfg();
+	struct fx *f = fx_new_lu(&cfg, 8192, FX_BLOCK);
+	uint8_t block[FX_BLOCK];
+	uint8_t cdb[16];
+
+	fx_clear_ua(f, &f->nexus);
+	pattern(block, sizeof(block), 3);
+	rw16(cdb, 0x93, 100, 0);
+	assert_int_equal(fx_run(f, cdb, 16, block, sizeof(block)), SAM_STAT_GOOD);
+	for (unsigned b = 100; b < 8192; b++)
+		assert_memory_equal(f->fb.mem + (size_t)b * FX_BLOCK, block, FX_BLOCK);
+	assert_int_equal(f->fb.mem[100 * FX_BLOCK - 1], 0);
+	assert_int_equal(f->fb.count[BS_OP_WRITE], 4);
+	assert_true(f->cmd.aux_cap <= (1u << 20));
+	memset(block, 0, sizeof(block));
+	rw10(cdb, 0x41, 8000, 0);
+	assert_int_equal(fx_run(f, cdb, 10, block, sizeof(block)), SAM_STAT_GOOD);
+	assert_int_equal(f->fb.count[BS_OP_WRITE_ZEROES], 1);
+	assert_int_equal(f->fb.last_offset, 8000u * FX_BLOCK);
+	assert_int_equal(f->fb.last_len, 192u * FX_BLOCK);
+	rw10(cdb, 0x41, 8192, 0);
+	assert_int_equal(fx_run(f, cdb, 10, block, sizeof(block)), SAM_STAT_CHECK_CONDITION);
+	fx_assert_check(f, 0x5, 0x2100);
+	fx_free(f);
+
+	uint64_t big = SBC_TEST_MWSL + 100;
+	f = fx_new_lu(&cfg, big, FX_BLOCK);
+	fx_clear_ua(f, &f->nexus);
+	rw16(cdb, 0x93, 99, 0);			/* MWSL + 1 blocks to the end */
+	assert_int_equal(fx_run(f, cdb, 16, block, sizeof(block)), SAM_STAT_CHECK_CONDITION);
+	fx_assert_check(f, 0x5, 0x2400);
+	rw16(cdb, 0x93, 100, 0);		/* exactly MWSL */
+	assert_int_equal(fx_run(f, cdb, 16, block, sizeof(block)), SAM_STAT_GOOD);
+	assert_int_equal(f->fb.last_len, (uint64_t)SBC_TEST_MWSL * FX_BLOCK);
+	fx_free(f);
+	(void)state;
+}
+
 static void test_get_lba_status(void **state)
 {
 	struct fx *f = *state;
@@ -612,6 +658,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unmap, fx_setup_tpu, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_write_same, fx_setup_tpu, fx_teardown),
 		cmocka_unit_test(test_write_same_chunks),
+		cmocka_unit_test(test_write_same_to_end),
 		cmocka_unit_test_setup_teardown(test_get_lba_status, fx_setup_tpu, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_read_defect_data, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_stats, fx_setup, fx_teardown),

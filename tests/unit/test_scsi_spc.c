@@ -23,7 +23,7 @@ static void test_standard_inquiry(void **state)
 	assert_int_equal(p[2], 0x06);
 	assert_int_equal(p[3], 0x12);
 	assert_int_equal(p[4], f->cmd.data_len - 5);
-	assert_int_equal(p[5], 0x10);
+	assert_int_equal(p[5], 0x18);		/* TPGS 01b, 3PC */
 	assert_int_equal(p[7], 0x02);
 	assert_memory_equal(p + 8, "TANDEM  ", 8);
 	assert_memory_equal(p + 16, "tandem disk     ", 16);
@@ -65,7 +65,7 @@ static void test_inquiry_invalid(void **state)
 static void test_vpd_supported(void **state)
 {
 	struct fx *f = *state;
-	const uint8_t want[] = { 0x00, 0x80, 0x83, 0xb0, 0xb1, 0xb2 };
+	const uint8_t want[] = { 0x00, 0x80, 0x83, 0x8f, 0xb0, 0xb1, 0xb2 };
 
 	assert_int_equal(inquiry(f, true, 0x00, 255), SAM_STAT_GOOD);
 	assert_int_equal(f->cmd.buf[1], 0x00);
@@ -165,7 +165,7 @@ static void test_vpd_block_limits(void **state)
 	p = f->cmd.buf;
 	assert_int_equal(f->cmd.data_len, 64);
 	assert_int_equal(get16(p + 2), 0x3c);
-	assert_int_equal(p[4] & 0x01, 1);		/* WSNZ */
+	assert_int_equal(p[4] & 0x01, 0);		/* WSNZ */
 	assert_true(p[5] > 0);				/* COMPARE AND WRITE */
 	assert_int_equal(get32(p + 8), SCSI_MAX_XFER_BYTES / FX_BLOCK);
 	assert_int_equal(get32(p + 20), 0);		/* no UNMAP */
