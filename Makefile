@@ -83,6 +83,7 @@ check: all
 	-@$(MAKE) --no-print-directory check-policy
 	-@$(MAKE) --no-print-directory check-pr
 	-@$(MAKE) --no-print-directory check-ctl
+	-@$(MAKE) --no-print-directory check-agents
 	-@$(MAKE) --no-print-directory check-lab
 	@bash tests/lib/summary.sh $(BUILD)/results
 
@@ -116,8 +117,9 @@ clean:
 
 -include $(OBJ:.o=.d) $(SAN_OBJ:.o=.d)
 
-# tandemctl (target/ctl).
+# tandemctl (target/ctl), the OCF agents (ocf-agents/).
 include target/ctl/ctl.mk
+include ocf-agents/agents.mk
 
 # The appliance image, the User-Mode Linux lab and `make demo`.
 include image/image.mk

@@ -51,7 +51,8 @@ say "packages: ${#PKGS[@]} from image/packages.list present"
 
 # 2. tandem itself: `make install` of the tree (whatever it installs).
 if [[ $BUILD_TANDEM == 1 ]]; then
-	apt_install build-essential pkg-config libqb-dev libjansson-dev liburing-dev libssl-dev
+	apt_install build-essential pkg-config libqb-dev libjansson-dev liburing-dev libssl-dev \
+		libnl-route-3-dev
 	say "building and installing tandem from $REPO"
 	make -C "$REPO" -s -j"$(nproc)" install PREFIX=/usr DESTDIR= >/dev/null
 fi

@@ -13,7 +13,7 @@
 #
 # Nothing here talks to a cluster or the network (fence_tandemlab's test
 # uses a stand-in switch on 127.0.0.1). Root is needed for a private mount
-# namespace in which the agents' meta-data stand-ins (tests/policy/ra-stubs)
+# namespace in which the built agents (BUILD/ocf/{target,lun,portal})
 # and fence_tandemlab appear under /usr/lib/ocf/resource.d/tandem and
 # /usr/sbin, which is where crm_resource (used by crmsh and pcs) looks for
 # them; the machine's own directories are never written.
@@ -21,9 +21,8 @@
 # crm_verify and crm_simulate do not need the agents' meta-data (they never
 # run an agent); crmsh and pcs do, to check every parameter, and get it from
 # crm_resource --show-metadata, which only looks under /usr/lib/ocf (it
-# ignores OCF_ROOT): hence the namespace. Once the real tandem agents are
-# installed there, their meta-data must match the stand-ins (a check of its
-# own), so the configuration is checked against what the agents accept.
+# ignores OCF_ROOT): hence the namespace. The configuration is thus checked
+# against the parameters the agents of this tree accept.
 #
 # pcs runs through pcs-batch.py (pcs imported once, each command in a forked
 # child; several times faster); POLICY_REAL_PCS=1 runs /usr/sbin/pcs
@@ -34,6 +33,7 @@ set -u
 BUILD=${1:-build}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
+AGENTS=$(cd "$BUILD" 2>/dev/null && pwd)/ocf
 . "$HERE/../lib/result.sh"
 result_init policy
 
@@ -44,6 +44,7 @@ missing=()
 for t in "${need[@]}"; do command -v "$t" >/dev/null 2>&1 || missing+=("$t"); done
 [[ -x /usr/lib/drbd/drbdadm-84 ]] || missing+=(/usr/lib/drbd/drbdadm-84)
 [[ -x /usr/lib/ocf/resource.d/linbit/drbd ]] || missing+=(ocf:linbit:drbd)
+for t in target lun portal; do [[ -x $AGENTS/$t ]] || missing+=("$AGENTS/$t (run make)"); done
 if [[ ${#missing[@]} -gt 0 ]]; then
 	result_fail tools "missing: ${missing[*]} (run make deps)"
 	result_write
@@ -84,26 +85,12 @@ body() {
 	export HOME=$T/home XDG_CACHE_HOME=$T/home/.cache XDG_CONFIG_HOME=$T/home/.config
 	mkdir -p "$HOME" "$T/ocf/tandem" "$T/sbin"
 	hostname tandem-policy-test
-	# agent meta-data stand-ins and fence_tandemlab where crm_resource looks
+	# the built agents and fence_tandemlab where crm_resource looks
 	local a
 	for a in target lun portal; do
-		printf '#!/bin/sh\n[ "$1" = meta-data ] && exec cat %s/ra-stubs/%s.xml\nexit 3\n' \
-			"$HERE" "$a" >"$T/ocf/tandem/$a"
-		chmod 755 "$T/ocf/tandem/$a"
+		install -m 755 "$AGENTS/$a" "$T/ocf/tandem/$a"
 	done
 	install -m 755 "$ROOT/cluster-config/fence/fence_tandemlab" "$T/sbin/fence_tandemlab"
-	# once the real agents are installed, their meta-data must match the
-	# stand-ins (checked before the stand-ins hide them)
-	for a in target lun portal; do
-		local real=/usr/lib/ocf/resource.d/tandem/$a
-		[[ -x $real ]] || continue
-		if OCF_ROOT=/usr/lib/ocf timeout 10 "$real" meta-data >"$T/real-$a.xml" 2>/dev/null; then
-			check "ra-stub $a matches the installed agent" "$PY" "$HERE/ra-compare.py" \
-				"$HERE/ra-stubs/$a.xml" "$T/real-$a.xml"
-		else
-			fail "ra-stub $a matches the installed agent" "$real meta-data failed"
-		fi
-	done
 	mount -t overlay overlay -o "lowerdir=$T/ocf:/usr/lib/ocf/resource.d" /usr/lib/ocf/resource.d &&
 	mount -t overlay overlay -o "lowerdir=$T/sbin:/usr/sbin" /usr/sbin &&
 	mount -t tmpfs tmpfs /etc/corosync &&
@@ -153,10 +140,7 @@ body() {
 agents_checks() {
 	local a
 	for a in target lun portal; do
-		check "ra-stub $a meta-data valid (OCF RelaxNG + DTD)" bash -c "
-			xmllint --noout --relaxng /usr/share/resource-agents/metadata.rng '$HERE/ra-stubs/$a.xml' &&
-			xmllint --noout --path /usr/share/resource-agents --dtdvalid /usr/share/resource-agents/ra-api-1.dtd '$HERE/ra-stubs/$a.xml'"
-		check "ra-stub $a visible to crm_resource" bash -c "
+		check "agent $a visible to crm_resource" bash -c "
 			crm_resource --show-metadata ocf:tandem:$a | grep -q '<resource-agent name=\"$a\"'"
 	done
 }
@@ -284,7 +268,7 @@ config_tool_checks() {
 	sed -i '/^fence_agent/d' "$d/bad.ini"|[node san1] fence_agent
 	sed -i 's/^preferred_node = .*/preferred_node = elsewhere/' "$d/bad.ini"|[resource r0] preferred_node
 	sed -i 's#^portals = .*#portals = 192.168.10.300/24#' "$d/bad.ini"|[resource r0] portals
-	printf '[lun dup]\nresource = r0\nlun = 0\ndisk = /dev/x\nvolume = 5\nminor = 9\nwwn = naa.3000000000000001\nserial = abcdef\n' >>"$d/bad.ini"|[lun dup] lun
+	printf '[lun dup]\nresource = r0\nlun = 0\ndisk = /dev/x\nvolume = 5\nminor = 9\nwwn = naa.60014050000000000000000000000001\nserial = abcdef\n' >>"$d/bad.ini"|[lun dup] lun
 	printf '[arbitrator a]\ntype = drbd-diskless\naddresses = 192.168.10.13 10.10.10.13\n' >>"$d/bad.ini"|drbd_version = 9
 	EOF
 }
@@ -550,7 +534,7 @@ simcheck() {
 export -f body agents_checks fence_checks config_tool_checks example_checks \
 	corosync_checks drbd_checks seed_cib cib_checks scores sim sim_checks \
 	simcheck pass fail check SIM
-export T HERE ROOT TC LOG PY
+export T HERE ROOT TC LOG PY AGENTS
 : >"$LOG"
 timeout 110 unshare --mount --uts --net --propagation private bash -c body ||
 	fail namespace "the checks stopped early (exit $?)"
