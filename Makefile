@@ -117,9 +117,10 @@ clean:
 
 -include $(OBJ:.o=.d) $(SAN_OBJ:.o=.d)
 
-# tandemctl (target/ctl), the OCF agents (ocf-agents/).
+# tandemctl (target/ctl), the OCF agents (ocf-agents/), the benchmarks.
 include target/ctl/ctl.mk
 include ocf-agents/agents.mk
+include tests/bench/bench.mk
 
 # The appliance image, the User-Mode Linux lab and `make demo`.
 include image/image.mk

@@ -8,6 +8,7 @@ pkgs=(
 	libnl-route-3-dev libedit-dev
 	libiscsi-bin libiscsi-dev qemu-utils qemu-block-extra
 	tgt sg3-utils bats valgrind iproute2 procps psmisc util-linux
+	istgt linux-perf
 	pacemaker pacemaker-cli-utils crmsh pcs corosync drbd-utils
 	resource-agents fence-agents libxml2-utils python3 nftables
 	user-mode-linux mmdebstrap e2fsprogs dosfstools mtools fdisk
