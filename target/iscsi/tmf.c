@@ -133,7 +133,7 @@ void tmf_pdu(struct iscsi_conn *c)
 			break;
 		}
 		abort_matching(tmf, true, lun);
-		scsi_lu_reset_abort(ent->lu, &s->nexus, &tmf->tmf_abort);
+		scsi_lu_reset_abort(ent->lu, &s->nexus, true, &tmf->tmf_abort);
 		break;
 	case ISCSI_TMF_TARGET_WARM_RESET:
 	case ISCSI_TMF_TARGET_COLD_RESET:
@@ -142,7 +142,7 @@ void tmf_pdu(struct iscsi_conn *c)
 		abort_matching(tmf, false, 0);
 		for (unsigned i = 0; i < s->nexus.luns->count; i++)
 			scsi_lu_reset_abort(s->nexus.luns->ent[i].lu, &s->nexus,
-					    &tmf->tmf_abort);
+					    false, &tmf->tmf_abort);
 		break;
 	case ISCSI_TMF_CLEAR_ACA:
 		tmf->tmf_response = ISCSI_TMF_RSP_NOT_SUPPORTED;

@@ -84,12 +84,12 @@ void scsi_lu_abort_locked(struct scsi_lu *lu,
  * round, a command sent after the unit attention had been reported could
  * be aborted with no status at all. */
 void scsi_lu_reset_abort(struct scsi_lu *lu, const struct scsi_nexus *by,
-			 struct scsi_abort *a)
+			 bool ua_to_by, struct scsi_abort *a)
 {
 	pthread_mutex_lock(&lu->lock);
 	scsi_lu_abort_locked(lu, NULL, NULL, by ? by->id : 0, NULL, a);
 	pthread_mutex_unlock(&lu->lock);
-	scsi_lu_reset(lu);
+	scsi_lu_reset(lu, ua_to_by ? NULL : by);
 }
 
 void scsi_cmd_abort(struct scsi_cmd *cmd)

@@ -178,14 +178,18 @@ void scsi_lu_destroy(struct scsi_lu *lu);
 
 /* The nexus is gone (session closed): forget its per-LU state. */
 void scsi_lu_nexus_gone(struct scsi_lu *lu, const struct scsi_nexus *n);
-/* A logical unit reset: every I_T nexus, the one that asked for it
- * included, sees a unit attention (BUS DEVICE RESET FUNCTION OCCURRED),
- * as SAM-5 says and LIO and tgt do. */
-void scsi_lu_reset(struct scsi_lu *lu);
-/* The same, and first every other nexus's tasks on the LU are aborted
- * (scsi_nexus_ops.abort_tasks), a held until they are gone. */
+/* A logical unit reset: every I_T nexus but `spared` (NULL: all) sees a
+ * unit attention (BUS DEVICE RESET FUNCTION OCCURRED). */
+void scsi_lu_reset(struct scsi_lu *lu, const struct scsi_nexus *spared);
+/* The same, and first every nexus's tasks on the LU but by's are aborted
+ * (scsi_nexus_ops.abort_tasks), a held until they are gone. LOGICAL UNIT
+ * RESET gives `by` the unit attention too (SAM-5, as LIO does: libiscsi's
+ * MultipathIO.Reset checks it); a target reset spares it, because
+ * libiscsi's Reserve6 tests, which follow one another on one session, do
+ * not expect it there, and no initiator needs told that it reset the target
+ * itself. */
 void scsi_lu_reset_abort(struct scsi_lu *lu, const struct scsi_nexus *by,
-			 struct scsi_abort *a);
+			 bool ua_to_by, struct scsi_abort *a);
 /* Establish a unit attention for every nexus (e.g. capacity changed). */
 void scsi_lu_ua_all(struct scsi_lu *lu, uint8_t asc, uint8_t ascq);
 /* Establish a unit attention for one nexus, if it has addressed the LU

@@ -132,9 +132,9 @@ void scsi_lu_nexus_gone(struct scsi_lu *lu, const struct scsi_nexus *n)
 	pthread_mutex_unlock(&lu->lock);
 }
 
-void scsi_lu_reset(struct scsi_lu *lu)
+void scsi_lu_reset(struct scsi_lu *lu, const struct scsi_nexus *spared)
 {
-	scsi_ua_others(lu, NULL, ASC_BUS_DEVICE_RESET);
+	scsi_ua_others(lu, spared, ASC_BUS_DEVICE_RESET);
 	pthread_mutex_lock(&lu->lock);
 	scsi_pr_reset_locked(lu);
 	pthread_mutex_unlock(&lu->lock);

@@ -713,7 +713,7 @@ static void test_spc2(void **state)
 	assert_int_equal(run(f, &f->nexus, release10, 10), SAM_STAT_GOOD);
 	assert_int_equal(run(f, &f->nexus2, reserve6, 6), SAM_STAT_GOOD);
 	/* A LU reset ends it; so does the holder's I_T nexus loss. */
-	scsi_lu_reset(f->lu);
+	scsi_lu_reset(f->lu, NULL);
 	pr_expect_ua(f, &f->nexus2, 0x2903);
 	pr_expect_ua(f, &f->nexus, 0x2903);
 	assert_int_equal(media_read(f, &f->nexus), SAM_STAT_GOOD);
@@ -740,7 +740,7 @@ static void test_reset_and_nexus_loss(void **state)
 	assert_int_equal(pr_register(f, &f->nexus, KEY_A), SAM_STAT_GOOD);
 	assert_int_equal(prout(f, &f->nexus, PRO_RESERVE, PR_TYPE_EA, KEY_A, 0, 0),
 			 SAM_STAT_GOOD);
-	scsi_lu_reset(f->lu);
+	scsi_lu_reset(f->lu, NULL);
 	scsi_lu_nexus_gone(f->lu, &f->nexus);
 	fx_clear_ua(f, &f->nexus);
 	assert_int_equal(media_read(f, &f->nexus), SAM_STAT_GOOD);

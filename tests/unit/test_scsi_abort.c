@@ -96,7 +96,7 @@ static void test_lu_reset_asks_every_other_nexus(void **state)
 
 	done_ctx = x;
 	scsi_abort_init(&a, &x->inbox, reset_done);
-	scsi_lu_reset_abort(f->lu, &f->nexus, &a);
+	scsi_lu_reset_abort(f->lu, &f->nexus, true, &a);
 	/* b and c have addressed the LU; a, the one resetting, is spared. */
 	assert_int_equal(calls.n, 2);
 	for (unsigned i = 0; i < calls.n; i++) {
@@ -123,7 +123,7 @@ static void test_nothing_to_wait_for(void **state)
 	done_ctx = x;
 	f->nexus2.ops = pr_nexus_c.ops = NULL;	/* fabrics without the hook */
 	scsi_abort_init(&a, &x->inbox, reset_done);
-	scsi_lu_reset_abort(f->lu, &f->nexus, &a);
+	scsi_lu_reset_abort(f->lu, &f->nexus, true, &a);
 	assert_int_equal(calls.n, 0);
 	assert_true(scsi_abort_arm(&a));	/* the starter goes on at once */
 	evloop_run_once(&x->loop, 0);

@@ -101,7 +101,7 @@ static void test_lu_reset(void **state)
 
 	fx_clear_ua(f, &f->nexus);
 	fx_clear_ua(f, &f->nexus2);
-	scsi_lu_reset(f->lu);
+	scsi_lu_reset(f->lu, NULL);
 	assert_int_equal(tur_on(f, &f->nexus), SAM_STAT_CHECK_CONDITION);
 	fx_assert_check(f, 0x6, 0x2903);
 	assert_int_equal(tur_on(f, &f->nexus), SAM_STAT_GOOD);
@@ -137,7 +137,7 @@ static void test_ua_all_and_queue(void **state)
 
 	/* A reset supersedes what is queued. */
 	scsi_lu_ua_all(f->lu, 0x2a, 0x09);
-	scsi_lu_reset(f->lu);
+	scsi_lu_reset(f->lu, NULL);
 	assert_int_equal(tur_on(f, &f->nexus), SAM_STAT_CHECK_CONDITION);
 	fx_assert_check(f, 0x6, 0x2903);
 	assert_int_equal(tur_on(f, &f->nexus), SAM_STAT_GOOD);
