@@ -17,7 +17,7 @@
 #include "ocf.h"
 #include "record.h"
 
-enum { P_IP, P_CIDR, P_NIC, P_PORT, P_ARP_COUNT, P_ARP_INTERVAL, P_TICKLE_DIR, P_N };
+enum { P_IP, P_CIDR, P_NIC, P_PORT, P_ARP_COUNT, P_ARP_INTERVAL, P_TICKLE_DIR, P_GATE, P_N };
 
 #define TICKLES_PER_CONN 3
 
@@ -78,6 +78,11 @@ static const struct ocf_param params[P_N] = {
 			   "there on start, as portblock's tickle_dir (the directory must be on "
 			   "shared or replicated storage). The CIB record is kept either way.",
 			   .maxlen = 256, .check = check_abs_dir },
+	[P_GATE] = { "port_gate", OCF_P_BOOLEAN, false, false, "true", "gate the port",
+		     "Drop new connections to ip:port (an nftables table) while the address "
+		     "moves, so initiators retry instead of being refused, as portblock does. "
+		     "Needs a kernel with nftables; false only where there is none (the lab's "
+		     "User-Mode Linux kernel): initiators then see a refusal and retry anyway." },
 };
 
 static const struct ocf_action_def actions[] = {
@@ -95,6 +100,7 @@ struct portal {
 	int prefix;			/* -1 until found */
 	int ifindex;
 	struct gate gate;
+	bool gated;			/* port_gate */
 	struct record rec;
 	struct nl_sock *nl;
 	char err[512];
@@ -122,6 +128,7 @@ static int portal_init(struct ocf_ctx *c, struct portal *p, bool find_if)
 				 sizeof(p->err)) < 0)
 		return ocf_fail(OCF_ERR_CONFIGURED, "parameter cidr_netmask: %s", p->err);
 	gate_init(&p->gate, c->instance, &p->addr, p->port);
+	p->gated = ocf_bool(c, P_GATE);
 	record_init(&p->rec, c, &p->addr, p->port, ocf_str(c, P_TICKLE_DIR));
 	p->nl = netaddr_open(p->err, sizeof(p->err));
 	if (!p->nl)
@@ -137,7 +144,7 @@ static int portal_validate(struct ocf_ctx *c)
 	struct portal p;
 	int rc = portal_init(c, &p, true);
 
-	if (!rc && !ocf_have_binary(GATE_NFT))
+	if (!rc && p.gated && !ocf_have_binary(GATE_NFT))
 		rc = ocf_fail(OCF_ERR_INSTALLED, "%s (package nftables) is not installed; the "
 			      "portal needs it to gate its port", GATE_NFT);
 	netaddr_close(p.nl);
@@ -213,7 +220,7 @@ static int portal_start(struct ocf_ctx *c)
 		goto out;
 	}
 	if (!where) {
-		if (gate_close(&p.gate, step_ms(c), p.err, sizeof(p.err)) < 0) {
+		if (p.gated && gate_close(&p.gate, step_ms(c), p.err, sizeof(p.err)) < 0) {
 			rc = ocf_fail(OCF_ERR_GENERIC, "closing the port gate: %s", p.err);
 			goto out;
 		}
@@ -221,7 +228,7 @@ static int portal_start(struct ocf_ctx *c)
 		if (rc && netaddr_del(p.nl, &p.addr, p.ifindex, p.prefix, p.err, sizeof(p.err)) < 0)
 			ocf_log(LOG_ERR, "rolling back: %s", p.err);
 	}
-	if (gate_open(&p.gate, step_ms(c), p.err, sizeof(p.err)) < 0 && !rc)
+	if (p.gated && gate_open(&p.gate, step_ms(c), p.err, sizeof(p.err)) < 0 && !rc)
 		rc = ocf_fail(OCF_ERR_GENERIC, "opening the port gate: %s", p.err);
 	record_forget_cache(&p.rec);
 out:
@@ -245,7 +252,7 @@ static int portal_stop(struct ocf_ctx *c)
 	/* Initiators that try while the address leaves are dropped, not
 	 * refused, and retry; the next holder's start tickles the rest. */
 	if (where) {
-		if (gate_close(&p.gate, step_ms(c), p.err, sizeof(p.err)) < 0)
+		if (p.gated && gate_close(&p.gate, step_ms(c), p.err, sizeof(p.err)) < 0)
 			ocf_log(LOG_WARNING, "closing the port gate: %s", p.err);
 		if (netaddr_del(p.nl, &p.addr, where, have_prefix, p.err, sizeof(p.err)) < 0) {
 			rc = ocf_fail(OCF_ERR_GENERIC, "%s", p.err);
@@ -253,8 +260,20 @@ static int portal_stop(struct ocf_ctx *c)
 		}
 		ocf_log(LOG_INFO, "%s removed", p.addr.text);
 	}
-	if (ocf_have_binary(GATE_NFT) && gate_open(&p.gate, step_ms(c), p.err, sizeof(p.err)) < 0)
-		rc = ocf_fail(OCF_ERR_GENERIC, "opening the port gate: %s", p.err);
+	/* Only a gate that is there needs opening: a stop that fails gets
+	 * the node fenced, so one where nftables cannot even list its tables
+	 * (then no gate was ever closed) must not fail on it. */
+	if (p.gated && ocf_have_binary(GATE_NFT)) {
+		switch (gate_is_closed(&p.gate, step_ms(c), p.err, sizeof(p.err))) {
+		case 1:
+			if (gate_open(&p.gate, step_ms(c), p.err, sizeof(p.err)) < 0)
+				rc = ocf_fail(OCF_ERR_GENERIC, "opening the port gate: %s", p.err);
+			break;
+		case -1:
+			ocf_log(LOG_WARNING, "no port gate to open (nft: %s)", p.err);
+			break;
+		}
+	}
 	record_forget_cache(&p.rec);
 out:
 	netaddr_close(p.nl);
@@ -267,7 +286,7 @@ static int deep_checks(struct ocf_ctx *c, struct portal *p, unsigned flags)
 		return ocf_fail(OCF_ERR_GENERIC, "%s is %s", p->addr.text,
 				flags & IFA_F_DADFAILED ? "a duplicate on the link (DAD failed)"
 							: "still tentative");
-	switch (gate_is_closed(&p->gate, step_ms(c), p->err, sizeof(p->err))) {
+	switch (p->gated ? gate_is_closed(&p->gate, step_ms(c), p->err, sizeof(p->err)) : 0) {
 	case 1:
 		return ocf_fail(OCF_ERR_GENERIC, "port %u on %s is gated: new logins are dropped",
 				p->port, p->addr.text);

@@ -143,9 +143,8 @@ row "DRBD promoted on $SURVIVOR:" "t+${PROMOTED_AT:-?} s"
 row "target and portal started on $SURVIVOR:" "t+${STARTED_AT:-?} s"
 row "failover time (I/O pause seen by the client):" "${PAUSE:-?} s"
 row "acknowledged writes checked after failover:" "${RECORDS:-0} records + a 24 MiB reference file"
-echo "  failover driven by Pacemaker (fencing, ocf:linbit:drbd); tandemd and the"
-echo "  portal address run under stand-in agents (ocf:heartbeat:anything, IPaddr2)"
-echo "  until the ocf:tandem agents land"
+echo "  failover driven by Pacemaker: fencing, ocf:linbit:drbd and tandem's agents"
+echo "  (ocf:tandem:target, lun, portal)"
 if [[ $VERIFIED == 1 ]]; then
 	echo "  RESULT: data verified (total $((SECONDS - DEMO_T0)) s)"
 else

@@ -1,22 +1,14 @@
 #!/usr/bin/python3
 """Lab configuration derived from the cluster description (lab.ini).
 
-    labcfg.py crm GENERATED_CRM [--standin]   the CIB to load in the lab
-    labcfg.py saveconfig LAB_INI              tandemd's saveconfig.json
-    labcfg.py wwn LAB_INI                     the LU's NAA as udev names it
-    labcfg.py info LAB_INI                    shell variables (IQN, VIP, ...)
+    labcfg.py crm GENERATED_CRM   the CIB to load in the lab
+    labcfg.py info LAB_INI        shell variables (IQN, VIP, ...)
 
---standin: until the tandem OCF agents exist (ocf:tandem:target, lun,
-portal), the generated group g_r0 cannot run. The lab then replaces it with
-stand-ins built from resource-agents' own agents, with the same ids and the
-same place in the constraints: target_r0 = ocf:heartbeat:anything running
-`tandemd -f` with a saveconfig.json that holds the target and its LUs (so
-no lun_* primitive), portal_r0 = ocf:heartbeat:IPaddr2 with the portal's
-address. Fencing, the DRBD promotable clone, the colocation, the order and
-the location rules are the generated ones, unchanged.
+The CIB is the one tandem-config generated, with two lab settings: a
+load threshold (the hosts share 2 cores) and port_gate=false on the portal
+(the User-Mode Linux kernel has no nftables families).
 """
 import configparser
-import json
 import os
 import re
 import subprocess
@@ -80,115 +72,24 @@ def statements(text):
     return out
 
 
-def params(stmt):
-    m = re.search(r"\bparams (.*?)(?: op |$)", stmt)
-    res = {}
-    if m:
-        for kv in re.findall(r'(\w+)=("[^"]*"|\S+)', m.group(1)):
-            res[kv[0]] = kv[1].strip('"')
-    return res
-
-
-def crm(path, standin):
+def crm(path):
     with open(path) as f:
         stmts = statements(f.read())
-    # the lab's hosts share 2 cores: without this Pacemaker throttles its
-    # transitions whenever the machine is busy (lab setting, not generated)
     for i, st in enumerate(stmts):
-        if st.startswith("property "):
+        w = st.split()
+        # the lab's hosts share 2 cores: without this Pacemaker throttles
+        # its transitions whenever the machine is busy
+        if w[0] == "property":
             stmts[i] = st + " load-threshold=1000%"
-            break
-    if not standin:
-        return "\n".join(stmts) + "\n"
-    keep, targets, portals, groups = [], {}, {}, []
-    for s in stmts:
-        w = s.split()
-        if w[0] == "primitive" and w[2].startswith("ocf:tandem:"):
-            kind = w[2].split(":")[2]
-            if kind == "target":
-                targets[w[1]] = params(s)
-            elif kind == "portal":
-                portals[w[1]] = params(s)
-            continue
-        if w[0] == "group":
-            groups.append(w[1:])
-            continue
-        keep.append(s)
-    out = keep[:]
-    out.append("# lab stand-ins for the tandem OCF agents (tests/lab/labcfg.py)")
-    for g in groups:
-        gid, members = g[0], g[1:]
-        names = []
-        for mid in members:
-            if mid in targets:
-                out.append("primitive %s ocf:heartbeat:anything params "
-                           "binfile=/usr/sbin/tandemd "
-                           'cmdline_options="-f -c /etc/tandem/saveconfig.json" '
-                           "pidfile=/run/tandemd.pid logfile=/var/log/tandemd.log "
-                           "errlogfile=/var/log/tandemd.log stop_timeout=20 "
-                           "op start interval=0s timeout=30s "
-                           "op stop interval=0s timeout=60s "
-                           "op monitor interval=10s timeout=20s" % mid)
-                names.append(mid)
-            elif mid in portals:
-                p = portals[mid]
-                nic = " nic=%s" % p["nic"] if p.get("nic") else ""
-                out.append("primitive %s ocf:heartbeat:IPaddr2 params ip=%s "
-                           "cidr_netmask=%s%s "
-                           "op start interval=0s timeout=20s "
-                           "op stop interval=0s timeout=20s "
-                           "op monitor interval=10s timeout=20s"
-                           % (mid, p["ip"], p.get("cidr_netmask", "24"), nic))
-                names.append(mid)
-        out.append("group %s %s" % (gid, " ".join(names)))
-    return "\n".join(out) + "\n"
-
-
-def lun_list(m):
-    for r in m["resources"]:
-        for l in r["luns"]:
-            yield r, l
-
-
-def saveconfig(ini):
-    m = model(ini)
-    sos, targets = [], []
-    for r in m["resources"]:
-        luns = []
-        for l in r["luns"]:
-            name = l["name"]
-            sos.append({"plugin": "block", "name": name,
-                        "dev": "/dev/drbd%d" % l["minor"],
-                        "wwn": l["serial"], "write_back": False,
-                        "vendor_id": l.get("vendor_id", "TANDEM"),
-                        "product_id": l.get("product_id", "tandem"),
-                        "attributes": {"block_size": 512, "emulate_write_cache": 0}})
-            luns.append({"index": l["lun"], "storage_object": "/backstores/block/%s" % name})
-        targets.append({"fabric": "iscsi", "wwn": r["target_iqn"], "tpgs": [{
-            "tag": r.get("tpg_tag", 1), "enable": True,
-            "attributes": {"authentication": 0, "generate_node_acls": 1,
-                           "demo_mode_write_protect": 0, "cache_dynamic_acls": 1},
-            "luns": luns,
-            "portals": [{"ip_address": p["ip"], "port": r.get("portal_port", 3260)}
-                        for p in r["portals"]]}]})
-    return json.dumps({"storage_objects": sos, "targets": targets}, indent=1) + "\n"
-
-
-def naa_from_serial(serial):
-    """tandemd's (and LIO's) rule: NAA 6, company id 0x001405, then the
-    serial's first 25 hex digits (target/daemon/config_util.c)."""
-    digits = [c for c in serial.lower() if c in "0123456789abcdef"][:25]
-    return "6001405" + "".join(digits).ljust(25, "0")
+        # UML's kernel cannot run the portal's nftables gate
+        elif w[0] == "primitive" and w[2] == "ocf:tandem:portal":
+            stmts[i] = re.sub(r"\bparams\b", "params port_gate=false", st, count=1)
+    return "\n".join(stmts) + "\n"
 
 
 def main(argv):
     if argv[0] == "crm":
-        sys.stdout.write(crm(argv[1], "--standin" in argv[2:]))
-    elif argv[0] == "saveconfig":
-        sys.stdout.write(saveconfig(argv[1]))
-    elif argv[0] == "wwn":
-        for r, l in lun_list(model(argv[1])):
-            print(naa_from_serial(l["serial"]))
+        sys.stdout.write(crm(argv[1]))
     elif argv[0] == "info":
         m = model(argv[1])
         r = m["resources"][0]
@@ -200,8 +101,8 @@ def main(argv):
         print("LAB_GROUP=%s" % r.get("group", "g_" + r["name"]))
         print("LAB_DRBD_DEV=/dev/drbd%d" % l["minor"])
         print("LAB_SERIAL=%s" % l["serial"])
-        print("LAB_INI_WWN=%s" % l["wwn"])
-        print("LAB_NAA=%s" % naa_from_serial(l["serial"]))
+        # udev names the LU by its NAA: the wwn the lun agent sets
+        print("LAB_NAA=%s" % l["wwn"][len("naa."):])
     else:
         raise SystemExit(__doc__)
     return 0
