@@ -13,6 +13,10 @@ static void tmf_respond(struct iscsi_task *tmf)
 	struct iscsi_conn *c = tmf->conn;
 	struct tx_pdu *p = tx_get(c);
 
+	/* Set before the flush, which is what acts on it: a response sent
+	 * from the abort's completion has no later flush to close after. */
+	if (tmf->flags == ISCSI_TMF_TARGET_COLD_RESET)
+		c->close_after_tx = true;
 	if (p) {
 		p->hdr[0] = ISCSI_OP_TMF_RSP;
 		p->hdr[1] = ISCSI_FLAG_FINAL;
@@ -20,11 +24,10 @@ static void tmf_respond(struct iscsi_task *tmf)
 		put_be32(p->hdr + 16, tmf->itt);
 		conn_stamp(c, p->hdr, true);
 		tx_queue(c, p, NULL, 0);
-		tx_flush(c);
 	}
-	if (tmf->flags == ISCSI_TMF_TARGET_COLD_RESET)
-		c->close_after_tx = true;
+	/* The TMF's own task goes first: a cold reset's flush closes c. */
 	task_put(tmf);
+	tx_flush(c);
 }
 
 /* Every task the TMF aborted is gone (posted by the last one to go). */
