@@ -179,17 +179,6 @@ static void old_released(struct objects *o)
 	progress(a);
 }
 
-static unsigned lun_refs(const struct tconfig *cfg, unsigned storage)
-{
-	unsigned n = 0;
-
-	for (unsigned i = 0; i < cfg->ntargets; i++)
-		for (unsigned j = 0; j < cfg->targets[i].ntpgs; j++)
-			for (unsigned k = 0; k < cfg->targets[i].tpgs[j].nluns; k++)
-				n += cfg->targets[i].tpgs[j].luns[k].storage == storage;
-	return n;
-}
-
 /* After the take-over, old still owns the LUs of removed storage objects;
  * the live objects own the ones that stay, some of which lost every LUN. */
 static int plan_drain(struct apply *a, struct objects *old, struct objects *now)
@@ -206,7 +195,7 @@ static int plan_drain(struct apply *a, struct objects *old, struct objects *now)
 			continue;
 		}
 		j = objects_find_storage(now, old->cfg->storage[i].bs.name);
-		if (j >= 0 && lun_refs(old->cfg, i) && !lun_refs(now->cfg, (unsigned)j))
+		if (j >= 0 && config_lun_refs(old->cfg, i) && !config_lun_refs(now->cfg, (unsigned)j))
 			a->drain[a->ndrain++] = (struct drain){
 				.lu = now->lus[j], .bs = now->bs[j],
 			};

@@ -104,5 +104,7 @@ struct tconfig {
 struct tconfig *config_parse(const char *json, size_t len, char *err, size_t errlen);
 struct tconfig *config_load(const char *path, char *err, size_t errlen);
 void config_free(struct tconfig *c);
+/* How many TPG LUNs map storage object number `storage`. */
+unsigned config_lun_refs(const struct tconfig *cfg, unsigned storage);
 
 #endif

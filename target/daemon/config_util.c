@@ -426,3 +426,14 @@ void cfg_naa_from_serial(const char *serial, uint8_t naa[16])
 		low = !low;
 	}
 }
+
+unsigned config_lun_refs(const struct tconfig *cfg, unsigned storage)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < cfg->ntargets; i++)
+		for (unsigned j = 0; j < cfg->targets[i].ntpgs; j++)
+			for (unsigned k = 0; k < cfg->targets[i].tpgs[j].nluns; k++)
+				n += cfg->targets[i].tpgs[j].luns[k].storage == storage;
+	return n;
+}

@@ -122,17 +122,6 @@ static json_t *status_targets(struct tandemd *d)
 	return targets;
 }
 
-static unsigned lun_refs(const struct tconfig *cfg, unsigned storage)
-{
-	unsigned n = 0;
-
-	for (unsigned i = 0; i < cfg->ntargets; i++)
-		for (unsigned j = 0; j < cfg->targets[i].ntpgs; j++)
-			for (unsigned k = 0; k < cfg->targets[i].tpgs[j].nluns; k++)
-				n += cfg->targets[i].tpgs[j].luns[k].storage == storage;
-	return n;
-}
-
 static json_t *status_storage(struct tandemd *d)
 {
 	static const char *const plugin[] = {
@@ -150,7 +139,7 @@ static json_t *status_storage(struct tandemd *d)
 			"{s:s,s:s,s:s,s:b,s:i,s:I,s:I,s:I,s:I,s:I,s:I}",
 			"name", s->bs.name, "plugin", plugin[s->bs.kind],
 			"dev", s->bs.kind == BS_RAMDISK ? "" : s->bs.path,
-			"attached", 1, "lun_refs", lun_refs(o->cfg, i),
+			"attached", 1, "lun_refs", config_lun_refs(o->cfg, i),
 			"inflight", (json_int_t)scsi_lu_inflight(lu),
 			"reads", (json_int_t)atomic_load(&st->read_cmds),
 			"writes", (json_int_t)atomic_load(&st->write_cmds),

@@ -114,3 +114,29 @@ free_port() {
 	done
 	return 1
 }
+
+# crm_force_cycle AGENT RESOURCE [NETNS]: the CIB (CIB_file) holds RESOURCE;
+# crm_resource --force-check, --force-start, --force-check, --force-stop,
+# --force-check, as Pacemaker calls the agent, must give 7 0 0 0 7. The
+# built agent is mounted where crm_resource looks, in a private mount
+# namespace (inside NETNS when given).
+crm_force_cycle() {
+	local agent=$1 id=$2 ns=${3:-}
+	local -a in_ns=()
+	[[ -n $ns ]] && in_ns=(ip netns exec "$ns")
+	mkdir -p "$T/ra/tandem"
+	cp "$AGENT_DIR/$agent" "$T/ra/tandem/"
+	run "${in_ns[@]}" unshare -m --propagation private sh -c "
+		mount -t overlay overlay -o lowerdir=$T/ra:/usr/lib/ocf/resource.d /usr/lib/ocf/resource.d || exit 99
+		crm_resource --force-check -r $id; echo check0=\$?
+		crm_resource --force-start -r $id; echo start=\$?
+		crm_resource --force-check -r $id; echo check1=\$?
+		crm_resource --force-stop -r $id; echo stop=\$?
+		crm_resource --force-check -r $id; echo check2=\$?"
+	echo "$output"
+	grep -q '^check0=7$' <<<"$output"
+	grep -q '^start=0$' <<<"$output"
+	grep -q '^check1=0$' <<<"$output"
+	grep -q '^stop=0$' <<<"$output"
+	grep -q '^check2=7$' <<<"$output"
+}

@@ -248,21 +248,7 @@ addr_count() {	# addr_count ADDR: how many times the node has it
 @test "crm_resource --force-start/--force-check/--force-stop as Pacemaker calls it" {
 	cibadmin --create -o resources --xml-text '<primitive id="crmportal" class="ocf" provider="tandem" type="portal"><instance_attributes id="crmportal-ia"><nvpair id="crmportal-ip" name="ip" value="10.233.0.101"/><nvpair id="crmportal-nm" name="cidr_netmask" value="24"/></instance_attributes></primitive>'
 	crm_attribute -t crm_config -n stonith-enabled -v false
-	mkdir -p "$T/ra/tandem"
-	cp "$AGENT_DIR"/portal "$T/ra/tandem/"
-	run ip netns exec "$NS" unshare -m --propagation private sh -c "
-		mount -t overlay overlay -o lowerdir=$T/ra:/usr/lib/ocf/resource.d /usr/lib/ocf/resource.d || exit 99
-		crm_resource --force-check -r crmportal; echo check0=\$?
-		crm_resource --force-start -r crmportal; echo start=\$?
-		crm_resource --force-check -r crmportal; echo check1=\$?
-		crm_resource --force-stop -r crmportal; echo stop=\$?
-		crm_resource --force-check -r crmportal; echo check2=\$?"
-	echo "$output"
-	grep -q '^check0=7$' <<<"$output"
-	grep -q '^start=0$' <<<"$output"
-	grep -q '^check1=0$' <<<"$output"
-	grep -q '^stop=0$' <<<"$output"
-	grep -q '^check2=7$' <<<"$output"
+	crm_force_cycle portal crmportal "$NS"
 }
 
 @test "ocf-tester passes (in the namespace)" {

@@ -208,21 +208,7 @@ tgt() {	# tgt ACTION [PARAM=VALUE...]
 	cibadmin --empty >"$CIB_file"
 	crm_attribute -t crm_config -n stonith-enabled -v false
 	cibadmin --create -o resources --xml-text "<primitive id=\"crmtgt\" class=\"ocf\" provider=\"tandem\" type=\"target\"><instance_attributes id=\"crmtgt-ia\"><nvpair id=\"crmtgt-i\" name=\"iqn\" value=\"$IQN\"/><nvpair id=\"crmtgt-p\" name=\"portals\" value=\"127.0.0.1:$PORT\"/></instance_attributes></primitive>"
-	mkdir -p "$T/ra/tandem"
-	cp "$AGENT_DIR"/target "$T/ra/tandem/"
-	run unshare -m --propagation private sh -c "
-		mount -t overlay overlay -o lowerdir=$T/ra:/usr/lib/ocf/resource.d /usr/lib/ocf/resource.d || exit 99
-		crm_resource --force-check -r crmtgt; echo check0=\$?
-		crm_resource --force-start -r crmtgt; echo start=\$?
-		crm_resource --force-check -r crmtgt; echo check1=\$?
-		crm_resource --force-stop -r crmtgt; echo stop=\$?
-		crm_resource --force-check -r crmtgt; echo check2=\$?"
-	echo "$output"
-	grep -q '^check0=7$' <<<"$output"
-	grep -q '^start=0$' <<<"$output"
-	grep -q '^check1=0$' <<<"$output"
-	grep -q '^stop=0$' <<<"$output"
-	grep -q '^check2=7$' <<<"$output"
+	crm_force_cycle target crmtgt
 	run daemon_pid
 	[[ $status -ne 0 ]]
 }
