@@ -115,6 +115,18 @@ check "client: 8 MiB written (O_DIRECT) and read back identical" client "
 	dd if=/tmp/pattern of=$DEV bs=1M oflag=direct status=none &&
 	echo 3 >/proc/sys/vm/drop_caches &&
 	dd if=$DEV bs=1M count=8 iflag=direct status=none | cmp - /tmp/pattern"
+# SCSI-3 persistent reservations from the kernel initiator (sg_persist):
+# register, reserve WRITE EXCLUSIVE - REGISTRANTS ONLY, read them back,
+# release and unregister; the PR state lives in the LU's internal store.
+check "client: sg_persist registers, reserves (WE-RO), reads keys and reservation back, releases" client "
+	sg_persist -n --out --register --param-sark=0x7a11 $DEV &&
+	sg_persist -n --out --reserve --param-rk=0x7a11 --prout-type=5 $DEV &&
+	sg_persist -n --in --read-keys $DEV | grep -q '0x7a11' &&
+	sg_persist -n --in --read-reservation $DEV | grep -q 'Key=0x7a11' &&
+	sg_persist -n --in --read-reservation $DEV | grep -qi 'registrants only' &&
+	sg_persist -n --out --release --param-rk=0x7a11 --prout-type=5 $DEV &&
+	sg_persist -n --out --register --param-rk=0x7a11 --param-sark=0 $DEV &&
+	sg_persist -n --in --read-keys $DEV | grep -q 'there are NO registered reservation keys'"
 check "the secondary refuses to serve: DRBD device not writable there" \
 	"$( [[ $where == node1 ]] && echo node2 || echo node1 )" \
 	"! dd if=/dev/zero of=$LAB_DRBD_DEV bs=4k count=1 oflag=direct status=none 2>/dev/null"
