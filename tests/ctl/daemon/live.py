@@ -251,6 +251,15 @@ class Checks:
 
     def check_remove_lun_inflight(self, c):
         c.clear_ua(2)
+        # A WRITE whose R2T goes unanswered stays in flight for as long as
+        # the test wants: the drain cannot be over before it is asked for,
+        # however slow the daemon runs (valgrind).
+        # 1 MiB: more than FirstBurstLength, so an R2T is needed.
+        held = c.scsi_send(ic.cdb_write10(0, 2048), lun=2, write=b"\x5a" * MiB,
+                           immediate_data=False)
+        self.ok("a WRITE is held in flight (its R2T unanswered)",
+                c.scsi_wait(held, answer_r2t=False) is None and held["r2ts"],
+                "answered without an R2T")
         n = 24
         tasks = [c.scsi_send(ic.cdb_read10(i * 2048, 2048), lun=2, read_len=MiB)
                  for i in range(n)]
@@ -277,6 +286,14 @@ class Checks:
             res = c.scsi_wait(t)
             good += res.status == 0 and len(res.data) == MiB
         self.ok("every command in flight completed", good == n, "%d of %d" % (good, n))
+        time.sleep(0.2)
+        self.ok("apply_config still waits for the held WRITE", proc.poll() is None,
+                "answered with a command in flight")
+        r2t = held["r2ts"][0]
+        c.data_out(held, r2t.ttt, r2t.u32(40), r2t.u32(44))
+        res = c.scsi_wait(held)
+        self.ok("the held WRITE completes once its data arrives", res.status == 0,
+                res.sense_key())
         r = self.finish(proc)
         self.ok("then apply_config answers, the LUN and object removed",
                 r.get("ok") and "storage object file1 removed" in r.get("changes", []), r)
