@@ -91,6 +91,9 @@ if [[ -n $where ]]; then
 		n=\$(echo \"\$x\" | sed -n '/Resource Group: $LAB_GROUP/,/^ *\* [A-Z]/p' | grep -c 'Started $where')
 		m=\$(echo \"\$x\" | sed -n '/Resource Group: $LAB_GROUP/,/^ *\* [A-Z]/p' | grep -c '(ocf:')
 		[ \$n -ge 2 ] && [ \$n = \$m ]"
+	check "tandemctl ls on $where: the target ocf:tandem:target built, with the LU on DRBD" "$where" "
+		x=\$(tandemctl ls) && echo \"\$x\" | grep -q '$LAB_IQN' &&
+		echo \"\$x\" | grep -q '$LAB_DRBD_DEV'"
 else
 	result_fail "resources on one node" "DRBD is not promoted anywhere"
 fi
