@@ -132,6 +132,14 @@ void tx_put(struct iscsi_conn *c, struct tx_pdu *p)
 	c->tx_free = p;
 }
 
+static void tx_done(struct iscsi_conn *c, struct tx_pdu *p)
+{
+	list_del(&p->link);
+	if (p->sent)
+		p->sent(c, p);
+	tx_put(c, p);
+}
+
 void tx_queue(struct iscsi_conn *c, struct tx_pdu *p, void *data, uint32_t len)
 {
 	uint32_t hlen = ISCSI_BHS_LEN;
@@ -166,14 +174,11 @@ void tx_queue(struct iscsi_conn *c, struct tx_pdu *p, void *data, uint32_t len)
 		}
 	}
 	list_add_tail(&p->link, &c->txq);
-}
-
-static void tx_done(struct iscsi_conn *c, struct tx_pdu *p)
-{
-	list_del(&p->link);
-	if (p->sent)
-		p->sent(c, p);
-	tx_put(c, p);
+	/* conn_close() released what was queued; nothing queued after it
+	 * would ever be sent or freed (a command that ran once the
+	 * connection had closed, e.g. from the session's CmdSN queue). */
+	if (c->state == CONN_CLOSED)
+		tx_done(c, p);
 }
 
 void tx_flush(struct iscsi_conn *c)
