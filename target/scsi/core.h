@@ -119,6 +119,7 @@ bool scsi_op_supported(const struct scsi_op *op, const struct scsi_lu *lu);
 bool scsi_opcode_supported(uint8_t opcode, const struct scsi_lu *lu);
 
 struct pr_lu;
+struct atomic_journal;
 
 /* The LU's private state, allocated around struct scsi_lu. */
 struct scsi_lu_core {
@@ -131,6 +132,9 @@ struct scsi_lu_core {
 	 * read and a write (COMPARE AND WRITE, ORWRITE), under lu.lock. */
 	struct list_head atomic_cmds;
 	atomic_uint atomic_inflight;
+	/* WRITE ATOMIC's journal on a backstore that cannot write
+	 * atomically itself (atomic_journal.c); NULL: none. */
+	struct atomic_journal *journal;
 	/* Persistent and SPC-2 reservations (pr.c, scsi/pr.h). */
 	struct pr_lu *pr;
 	/* SANITIZE (sanitize.c): the mode and the progress (0..65535) are

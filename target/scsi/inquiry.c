@@ -188,8 +188,10 @@ static size_t vpd_block_limits(const struct scsi_lu *lu, uint8_t *p)
 		put_be32(p + 28, blocks_per_physical(lu));
 	}
 	put_be64(p + 36, SBC_MAX_WRITE_SAME_BLOCKS);
-	/* WRITE ATOMIC: any alignment and length up to the maximum, no
-	 * atomic boundary (SBC-4 6.6.4). */
+	/* WRITE ATOMIC: the ramdisk's own limit or the journal's
+	 * (atomic_journal.h); ATOMIC ALIGNMENT, ATOMIC TRANSFER LENGTH
+	 * GRANULARITY and the boundary fields stay 0: any alignment and
+	 * length up to the maximum, no atomic boundary (SBC-4 6.6.4). */
 	put_be32(p + 44, sbc_max_atomic_blocks(lu));
 	return 4 + 0x3c;
 }

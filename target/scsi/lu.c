@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "scsi/atomic_journal.h"
 #include "scsi/core.h"
 
 /* SPC-4 4.4.1: INQUIRY ASCII fields hold 20h..7Eh only. */
@@ -84,6 +85,15 @@ struct scsi_lu *scsi_lu_create(struct backstore *bs,
 		free(c);
 		return NULL;
 	}
+	/* After the PR store, whose area holds the journal, and before the
+	 * LU serves anything: a pending atomic write is replayed here. */
+	if (atomic_journal_attach(lu, err, errlen) < 0) {
+		scsi_pr_detach(lu);
+		xcopy_held_free(lu);
+		pthread_mutex_destroy(&lu->lock);
+		free(c);
+		return NULL;
+	}
 	return lu;
 }
 
@@ -92,6 +102,7 @@ void scsi_lu_destroy(struct scsi_lu *lu)
 	if (!lu)
 		return;
 	scsi_ua_free_all(lu);
+	atomic_journal_detach(lu);
 	scsi_pr_detach(lu);
 	xcopy_held_free(lu);
 	pthread_mutex_destroy(&lu->lock);

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "scsi/atomic_journal.h"
 #include "scsi/pr.h"
 
 #define A PRC_SET
@@ -426,10 +427,16 @@ void scsi_lu_pr_describe(struct scsi_lu *lu, char *buf, size_t len)
 		where = "memory only (pr_store none: lost when tandemd stops)";
 		break;
 	}
+	char journal[320];
+	int n;
+
+	atomic_journal_describe(lu, journal, sizeof(journal));
 	pthread_mutex_lock(&lu->lock);
-	snprintf(buf, len, "persistent reservations in %s: %u registration(s), %s%s, generation %" PRIu32 ", APTPL %s",
-		 where, s->nregs, s->reserved ? "reservation " : "no reservation",
-		 s->reserved ? pr_type_name(s->type) : "", s->generation,
-		 s->aptpl ? "on" : "off");
+	n = snprintf(buf, len, "persistent reservations in %s: %u registration(s), %s%s, generation %" PRIu32 ", APTPL %s",
+		     where, s->nregs, s->reserved ? "reservation " : "no reservation",
+		     s->reserved ? pr_type_name(s->type) : "", s->generation,
+		     s->aptpl ? "on" : "off");
 	pthread_mutex_unlock(&lu->lock);
+	if (journal[0] && n >= 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, "; %s", journal);
 }

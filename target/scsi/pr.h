@@ -2,7 +2,8 @@
  * RELEASE: what pr.c (commands, conflicts), pr_out.c (PERSISTENT RESERVE
  * OUT), pr_state.c (registrations, TransportIDs, printing) and pr_store.c
  * (the durable store) share, and what their unit tests and the daemon's
- * `tandemd pr` tool reach. Nothing else includes it.
+ * `tandemd pr` tool reach. Outside them only atomic_journal.c includes it,
+ * for the part of the store's area it borrows.
  *
  * A LU's state is one struct pr_state under lu->lock. A PERSISTENT RESERVE
  * OUT works on a copy, writes the copy to the store, and only once the
@@ -195,6 +196,19 @@ void pr_out_finish(struct scsi_cmd *cmd, struct pr_abort *pa);
  * store: the last MiB, rounded down to 4 KiB so that O_DIRECT on a 4Kn
  * device can reach it whatever the LU's block size. */
 uint64_t pr_internal_area(uint64_t size);
+/* What the store leaves free in its area and lends to the WRITE ATOMIC
+ * journal (atomic_journal.c): the 4 KiB block after the header, and the
+ * last 256 KiB, past slot 1. A full slot (256 registrations) takes 132
+ * KiB of its 256, so neither is ever written by the store. */
+#define PR_JOURNAL_HDR_OFF 4096u
+#define PR_JOURNAL_DATA_OFF (3u * PR_SLOT_SIZE)
+#define PR_JOURNAL_DATA_LEN (PR_AREA_SIZE - PR_JOURNAL_DATA_OFF)
+_Static_assert(512u /* slot header */ + PR_MAX_REGS * PR_REC_SIZE <= PR_SLOT_SIZE,
+	       "a full slot fits in its place");
+/* One I/O on bs, waited for on a ring of its own (a WRITE with FUA), for
+ * attach and recovery before the LU serves anything. 0 or -errno. */
+int pr_area_sync_io(struct backstore *bs, enum bs_op op, uint64_t off,
+		    void *buf, size_t len);
 
 /* What an area holds, decoded (pr_store_inspect). */
 struct pr_area_info {

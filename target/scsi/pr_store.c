@@ -362,7 +362,8 @@ void pr_area_print(const struct pr_area_info *info, FILE *out)
 }
 
 /* Synchronous I/O for attach and clear, before the workers run: a ring of
- * its own, waited on. A ramdisk completes inside bs_submit(). */
+ * its own, waited on. A ramdisk completes inside bs_submit(). The WRITE
+ * ATOMIC journal's recovery uses it too (pr_area_sync_io). */
 struct sync_io {
 	bool done;
 	int err;
@@ -376,8 +377,8 @@ static void sync_done(struct bs_io *io, int err)
 	s->done = true;
 }
 
-static int sync_rw(struct backstore *bs, enum bs_op op, uint64_t off,
-		   void *buf, size_t len)
+int pr_area_sync_io(struct backstore *bs, enum bs_op op, uint64_t off,
+		    void *buf, size_t len)
 {
 	struct sync_io s = { .done = false, .err = 0 };
 	struct bs_io io = {
@@ -484,7 +485,7 @@ static int write_next(struct pr_store *st, const struct pr_state *s, uint8_t *bu
 	int e;
 
 	slot_encode(s, st->seq + 1, buf);
-	e = sync_rw(st->bs, BS_OP_WRITE, st->area + PR_SLOT_OFF(slot), buf,
+	e = pr_area_sync_io(st->bs, BS_OP_WRITE, st->area + PR_SLOT_OFF(slot), buf,
 		    slot_len(s->nregs));
 	if (e == 0) {
 		st->cur = slot;
@@ -504,7 +505,7 @@ static int store_init(struct pr_store *st, const struct scsi_lu_config *cfg,
 
 	memset(&empty, 0, sizeof(empty));
 	header_encode(buf, cfg);
-	e = sync_rw(st->bs, BS_OP_WRITE, st->area, buf, HDR_BLOCK);
+	e = pr_area_sync_io(st->bs, BS_OP_WRITE, st->area, buf, HDR_BLOCK);
 	if (e)
 		return e;
 	st->cur = 1;
@@ -536,7 +537,7 @@ int pr_store_attach(struct scsi_lu *lu, struct pr_lu *pr, char *err,
 		snprintf(err, errlen, "%s: PR store: out of memory", cfg->name);
 		goto fail;
 	}
-	e = sync_rw(st->bs, BS_OP_READ, st->area, area, PR_AREA_SIZE);
+	e = pr_area_sync_io(st->bs, BS_OP_READ, st->area, area, PR_AREA_SIZE);
 	if (e) {
 		snprintf(err, errlen, "%s: PR store (%s): cannot read it: %s",
 			 cfg->name, where, strerror(-e));
@@ -655,7 +656,7 @@ int pr_store_clear(struct backstore *bs, const struct scsi_lu_config *cfg,
 		snprintf(err, errlen, "%s: out of memory", cfg->name);
 		goto out;
 	}
-	e = sync_rw(st.bs, BS_OP_READ, st.area, area, PR_AREA_SIZE);
+	e = pr_area_sync_io(st.bs, BS_OP_READ, st.area, area, PR_AREA_SIZE);
 	if (e || pr_store_inspect(area, cfg, &info) < 0) {
 		snprintf(err, errlen, "%s: PR store (%s): cannot read it: %s",
 			 cfg->name, where, e ? strerror(-e) : "out of memory");
@@ -682,12 +683,12 @@ int pr_store_clear(struct backstore *bs, const struct scsi_lu_config *cfg,
 		st.seq = 0;
 	}
 	header_encode(area, cfg);
-	e = sync_rw(st.bs, BS_OP_WRITE, st.area, area, HDR_BLOCK);
+	e = pr_area_sync_io(st.bs, BS_OP_WRITE, st.area, area, HDR_BLOCK);
 	if (!e)
 		e = write_next(&st, &empty, area);
 	if (!e && info.current < 0) {
 		memset(area, 0, HDR_BLOCK);
-		e = sync_rw(st.bs, BS_OP_WRITE, st.area + PR_SLOT_OFF(1), area, HDR_BLOCK);
+		e = pr_area_sync_io(st.bs, BS_OP_WRITE, st.area + PR_SLOT_OFF(1), area, HDR_BLOCK);
 	}
 	if (e) {
 		snprintf(err, errlen, "%s: PR store (%s): write failed: %s",

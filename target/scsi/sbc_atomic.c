@@ -12,9 +12,14 @@
  * the check costs plain writes one relaxed atomic load when no atomic
  * command is in flight. A WRITE already submitted when the atomic command
  * starts is concurrent with it, and SAM leaves the order of concurrent
- * commands to the device server. */
+ * commands to the device server.
+ *
+ * WRITE ATOMIC is all or nothing across a crash as well: a ramdisk, which
+ * has no crash to survive, writes atomically by itself; on fileio and
+ * block the command goes through the LU's journal (atomic_journal.h). */
 #include <string.h>
 
+#include "scsi/atomic_journal.h"
 #include "scsi/core.h"
 
 static bool overlaps(const struct scsi_cmd *a, uint64_t lba, uint32_t n)
@@ -34,6 +39,10 @@ static int atomic_acquire(struct scsi_cmd *cmd)
 			pthread_mutex_unlock(&lu->lock);
 			return -1;
 		}
+	}
+	if (atomic_journal_fenced_locked(lu, cmd->lba, cmd->nblocks)) {
+		pthread_mutex_unlock(&lu->lock);
+		return -1;
 	}
 	list_add_tail(&cmd->link, &c->atomic_cmds);
 	atomic_fetch_add_explicit(&c->atomic_inflight, 1, memory_order_relaxed);
@@ -70,6 +79,8 @@ bool scsi_atomic_conflict(struct scsi_cmd *cmd, bool read)
 		if (overlaps(other, cmd->lba, cmd->nblocks) &&
 		    (!read || (other->flags & CMDF_ATOMIC_WRITE)))
 			conflict = true;
+	if (atomic_journal_fenced_locked(lu, cmd->lba, cmd->nblocks))
+		conflict = true;
 	pthread_mutex_unlock(&lu->lock);
 	return conflict;
 }
@@ -201,11 +212,14 @@ void sbc_orwrite(struct scsi_cmd *cmd)
 }
 
 /* SBC-4 4.29: a backstore that writes all or nothing (a ramdisk) makes
- * the LU able to; the limit is also what one WRITE may carry. */
+ * the LU able to, and so does the journal where the LU has one; the limit
+ * is also what one WRITE may carry. */
 uint32_t sbc_max_atomic_blocks(const struct scsi_lu *lu)
 {
-	uint32_t max = MIN(lu->bs->atomic_max, SCSI_MAX_XFER_BYTES);
-	return max / lu->block_size;
+	uint32_t max = lu->bs->atomic_max ? lu->bs->atomic_max :
+		       atomic_journal_max(lu);
+
+	return MIN(max, SCSI_MAX_XFER_BYTES) / lu->block_size;
 }
 
 /* ATOMIC BOUNDARY is refused by the CDB usage data: the block limits
@@ -227,9 +241,87 @@ int sbc_setup_write_atomic(struct scsi_cmd *cmd)
 	return 0;
 }
 
+/* The journaled write, in the order that makes a crash at any point
+ * leave the range whole, old or new: the data and then its header into
+ * the journal, the blocks in place, the header marked done. The range is
+ * held from before the first write until after the last. */
+static void journaled_finish(struct scsi_cmd *cmd)
+{
+	scsi_atomic_release(cmd);
+	atomic_journal_release(cmd);
+	scsi_cmd_complete(cmd);
+}
+
+static void journaled_fail(struct scsi_cmd *cmd)
+{
+	scsi_fail_info(cmd, SK_MEDIUM_ERROR, ASC_WRITE_ERROR, cmd->lba);
+}
+
+/* Done written, or (after a failed pending header) tried: a failure
+ * leaves an entry that may still read as pending, so it stays put. */
+static void journal_settled(struct scsi_cmd *cmd, int err)
+{
+	if (err) {
+		if (cmd->status == SAM_STAT_GOOD)
+			journaled_fail(cmd);
+		atomic_journal_jam(cmd);
+	}
+	journaled_finish(cmd);
+}
+
+/* A failed in-place write may have left the range half written; the
+ * pending entry that can make it whole is kept for the replay. */
+static void in_place_written(struct scsi_cmd *cmd, int err)
+{
+	if (err) {
+		journaled_fail(cmd);
+		atomic_journal_jam(cmd);
+		journaled_finish(cmd);
+		return;
+	}
+	atomic_journal_write(cmd, ATOMIC_JOURNAL_WRITE_DONE, journal_settled);
+}
+
+/* Nothing in place has been touched yet, whatever fails here. */
+static void journal_logged(struct scsi_cmd *cmd, int err)
+{
+	if (err) {
+		journaled_fail(cmd);
+		atomic_journal_write(cmd, ATOMIC_JOURNAL_WRITE_DONE, journal_settled);
+		return;
+	}
+	scsi_cmd_io(cmd, BS_OP_WRITE, BS_F_FUA, byte_offset(cmd),
+		    range_bytes(cmd), cmd->buf, in_place_written);
+}
+
+static void journal_data_written(struct scsi_cmd *cmd, int err)
+{
+	if (err) {
+		journaled_fail(cmd);
+		journaled_finish(cmd);
+		return;
+	}
+	atomic_journal_write(cmd, ATOMIC_JOURNAL_WRITE_PENDING, journal_logged);
+}
+
+static void journaled_start(struct scsi_cmd *cmd, int err)
+{
+	if (atomic_journal_jammed(cmd->lu)) {
+		journaled_fail(cmd);
+		journaled_finish(cmd);
+		return;
+	}
+	if (atomic_acquire(cmd) < 0) {
+		cmd->status = SAM_STAT_BUSY;
+		journaled_finish(cmd);
+		return;
+	}
+	atomic_journal_write(cmd, ATOMIC_JOURNAL_WRITE_DATA, journal_data_written);
+}
+
 /* The range is held for the whole write: overlapping writes, reads and
  * read-modify-write commands are answered BUSY meanwhile, and the
- * backstore writes all of it or nothing. */
+ * backstore, or the journal, writes all of it or nothing. */
 void sbc_write_atomic(struct scsi_cmd *cmd)
 {
 	if (cmd->nblocks == 0) {
@@ -237,6 +329,10 @@ void sbc_write_atomic(struct scsi_cmd *cmd)
 		return;
 	}
 	cmd->flags |= CMDF_ATOMIC_WRITE;
+	if (!cmd->lu->bs->atomic_max) {
+		atomic_journal_acquire(cmd, journaled_start);
+		return;
+	}
 	if (atomic_acquire(cmd) < 0) {
 		cmd->status = SAM_STAT_BUSY;
 		scsi_cmd_complete(cmd);

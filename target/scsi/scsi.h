@@ -204,8 +204,9 @@ uint64_t scsi_lu_inflight(const struct scsi_lu *lu);
  * it by its relative port identifier. The daemon calls it for every TPG
  * that maps the LU, before the fabric starts. */
 int scsi_lu_add_port(struct scsi_lu *lu, const struct scsi_tport *tp);
-/* One line on the LU's persistent reservation state and where it is kept,
- * for the log at attach time. */
+/* One line on the LU's persistent reservation state and where it is kept
+ * (and on the WRITE ATOMIC journal that shares its area), for the log at
+ * attach time. */
 void scsi_lu_pr_describe(struct scsi_lu *lu, char *buf, size_t len);
 
 struct scsi_op;

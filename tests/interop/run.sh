@@ -22,6 +22,13 @@
 #       and the unit serial (VPD 80h) is the "wwn" of the config; iscsi-ls
 #       discovery (SendTargets) lists the target with our portal, and
 #       iscsi-ls -s lists both LUNs;
+#   (d) tandemd's fileio LU only (thin: emulate_tpu, on a sparse file; tgt
+#       serves no thin LU here): 64 MiB of 0xab
+#       written with qemu-io at 64 MiB grows the backing file by 64 MiB
+#       (du -k); qemu-io's discard of that range (-d unmap) reaches tandemd
+#       as UNMAP (the space is freed while tandemd's write counters, which
+#       WRITE SAME would move, stay put); the file shrinks back to its size
+#       before the write, and the range reads back as zeroes (LBPRZ);
 #   sg_persist needs a kernel initiator: the lab tier runs it (tests/lab).
 # A missing or non-starting tandemd is a FAIL of the tier.
 # Result: build/results/interop (TARGET=tgt: build/results/interop-tgt,
@@ -115,6 +122,72 @@ check_convert() {
 		result_fail "$name" "data differs"; show_last
 	fi
 	rm -f "$WORK/back.img"
+}
+
+# tandemd's counters of storage object $1: "WRITES WRITE_BYTES" (status).
+write_counters() {
+	"$BUILD/tandemctl" -s "$WORK/tandemd.sock" -j status 2>/dev/null |
+		python3 -c 'import json, sys
+for so in json.load(sys.stdin)["storage"]:
+    if so["name"] == sys.argv[1]:
+        print(so["writes"], so["write_bytes"])' "$1"
+}
+
+du_kib() {
+	du -k "$1" | cut -f1
+}
+
+# A thin LU after qemu-img/qemu-io: what qemu discards is freed in the
+# backing file. 64 MiB at 64 MiB, which the other checks leave alone.
+check_discard() {
+	local url=$1 file=$WORK/file0.img off=64M len=64M
+	local start grown freed w_before w_after name
+	if [[ $TARGET != tandemd ]]; then
+		msg "discard check: tandemd only (tgt's LUs here are not thin)"
+		return
+	fi
+	if [[ ! -x $BUILD/tandemctl ]]; then
+		result_fail "fileio: discard checks need $BUILD/tandemctl" "build it: make BUILD=$BUILD"
+		return
+	fi
+	start=$(du_kib "$file")
+	name="fileio: qemu-io writes 64 MiB of 0xab at 64 MiB; the backing file grows by 64 MiB (du)"
+	if ! qio "$url" "write -P 0xab $off $len"; then
+		result_fail "$name" "qemu-io write failed"; show_last; return
+	fi
+	grown=$(du_kib "$file")
+	if ((grown - start >= 65536)); then
+		result_pass "$name ($start -> $grown KiB)"
+	else
+		result_fail "$name" "$start -> $grown KiB"
+	fi
+	w_before=$(write_counters file0)
+	name="fileio: qemu-io discard (-d unmap) of the range reaches tandemd as UNMAP"
+	if ! run qemu-io -f raw -d unmap -c "discard $off $len" "$url" ||
+		grep -qiE 'failed|error' "$WORK/last.out"; then
+		result_fail "$name" "qemu-io discard failed"; show_last; return
+	fi
+	w_after=$(write_counters file0)
+	freed=$(du_kib "$file")
+	if [[ -z $w_before || $w_before != "$w_after" ]]; then
+		result_fail "$name" "tandemd's write counters went from '$w_before' to '$w_after': a write, not an UNMAP"
+	elif ((grown - freed < 65536 - 1024)); then
+		result_fail "$name" "only $((grown - freed)) KiB freed"
+	else
+		result_pass "$name ($((grown - freed)) KiB freed, writes and write bytes still $w_after)"
+	fi
+	name="fileio: after the discard the backing file is back near its size before the write (du)"
+	if ((freed <= start + 1024)); then
+		result_pass "$name ($start -> $grown -> $freed KiB)"
+	else
+		result_fail "$name" "$start -> $grown -> $freed KiB"
+	fi
+	name="fileio: the discarded range reads back as zeroes (LBPRZ)"
+	if qio "$url" "read -P 0 $off $len"; then
+		result_pass "$name"
+	else
+		result_fail "$name"; show_last
+	fi
 }
 
 # Field of iscsi-inq's standard INQUIRY output, trailing blanks removed.
@@ -247,6 +320,7 @@ main() {
 		msg "LU $lu: $url"
 		check_qemu_io "$lu" "$url"
 		check_convert "$lu" "$url"
+		[[ $lu == fileio ]] && check_discard "$url"
 		check_inquiry "$lu" "$url" "$serial"
 		if ! _target_alive "$TARGET_PID"; then
 			result_fail "$TARGET died during the $lu checks"

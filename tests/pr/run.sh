@@ -355,6 +355,15 @@ main() {
 		*) result_fail "PR_VARIANTS: unknown variant $v" "plain or sanitizer" ;;
 		esac
 	done
+	# WRITE ATOMIC's journal shares the PR store's area: its crash test
+	# counts here (it writes its own result file)
+	local p f
+	if bash "$HERE/atomic-journal.sh" "$BUILD" && read -r _ p _ f <"$BUILD/results/pr-journal"; then
+		result_add "$p" "$f"
+	else
+		read -r _ p _ f <"$BUILD/results/pr-journal" 2>/dev/null && result_add "$p" "$f"
+		result_fail "WRITE ATOMIC journal crash test (tests/pr/atomic-journal.sh)"
+	fi
 	result_write
 }
 
