@@ -82,6 +82,7 @@ check: all
 	-@$(MAKE) --no-print-directory check-protocol
 	-@$(MAKE) --no-print-directory check-policy
 	-@$(MAKE) --no-print-directory check-pr
+	-@$(MAKE) --no-print-directory check-verifier
 	-@$(MAKE) --no-print-directory check-ctl
 	-@$(MAKE) --no-print-directory check-agents
 	-@$(MAKE) --no-print-directory check-lab
@@ -121,6 +122,7 @@ clean:
 include target/ctl/ctl.mk
 include ocf-agents/agents.mk
 include tests/bench/bench.mk
+include tests/failover/failover.mk
 
 # The appliance image, the User-Mode Linux lab and `make demo`.
 include image/image.mk
