@@ -1,6 +1,8 @@
 # The OCF resource agents ocf:tandem:{target,lun,portal} (ocf-agents/),
 # included by the top-level Makefile. They speak to tandemd through the
-# control-socket client (target/ctl/client.c) and never link the engine.
+# control-socket client (target/ctl/client.c, and target/ctl/update.c for
+# the read-modify-write cycle they share with tandemctl) and never link the
+# engine.
 OCF_DIR      := $(BUILD)/ocf
 OCF_RA_DIR   ?= /usr/lib/ocf/resource.d/tandem
 OCF_PKGS     := libqb jansson libnl-route-3.0
@@ -8,7 +10,7 @@ OCF_CFLAGS   := $(shell pkg-config --cflags $(OCF_PKGS) 2>/dev/null)
 OCF_LIBS     := $(shell pkg-config --libs $(OCF_PKGS) 2>/dev/null)
 
 OCF_LIB_SRC    := ocf-agents/ocf_main.c ocf-agents/ocf_params.c ocf-agents/ocf_exec.c
-OCF_CTL_SRC    := ocf-agents/ctlops.c target/ctl/client.c
+OCF_CTL_SRC    := ocf-agents/ctlops.c target/ctl/client.c target/ctl/update.c
 OCF_PORTAL_SRC := ocf-agents/portal.c ocf-agents/netaddr.c ocf-agents/announce.c \
                   ocf-agents/conns.c ocf-agents/gate.c ocf-agents/record.c
 OCF_TARGET_SRC := ocf-agents/target.c ocf-agents/target_config.c ocf-agents/daemon_ctl.c \
@@ -16,7 +18,8 @@ OCF_TARGET_SRC := ocf-agents/target.c ocf-agents/target_config.c ocf-agents/daem
 OCF_LUN_SRC    := ocf-agents/lun.c ocf-agents/lun_config.c ocf-agents/drbd.c
 
 ocf_obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
-OCF_ALL_OBJ := $(call ocf_obj,$(sort $(wildcard ocf-agents/*.c)) target/ctl/client.c)
+OCF_ALL_OBJ := $(call ocf_obj,$(sort $(wildcard ocf-agents/*.c)) target/ctl/client.c \
+                target/ctl/update.c)
 OCF_AGENTS  := $(OCF_DIR)/target $(OCF_DIR)/lun $(OCF_DIR)/portal
 
 $(OCF_ALL_OBJ): ALL_CFLAGS += $(OCF_CFLAGS) -Iocf-agents

@@ -4,18 +4,23 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 /* One call never takes more than this, so that a retry still fits. */
-#define CALL_MAX_MS 30000LL
+#define CALL_MAX_MS 30000
 
-static int call_ms(const struct ctlops *o)
+static void retrying(unsigned attempt, void *ctx)
 {
-	long long left = ocf_left_ms(o->ctx);
+	ocf_log(LOG_INFO, "%s: configuration changed meanwhile (attempt %u), retrying",
+		(const char *)ctx, attempt);
+}
 
-	if (left > CALL_MAX_MS)
-		left = CALL_MAX_MS;
-	return left > 0 ? (int)left : 1;
+/* What is left of the action: the deadline of every call and update. */
+static struct ctl_budget budget(const struct ctlops *o, const char *what)
+{
+	return (struct ctl_budget){
+		.deadline_ms = ctl_now_ms() + ocf_left_ms(o->ctx), .call_ms = CALL_MAX_MS,
+		.on_conflict = retrying, .ctx = (void *)what,
+	};
 }
 
 enum ctl_state ctlops_open(struct ctlops *o, const struct ocf_ctx *c)
@@ -43,136 +48,50 @@ void ctlops_close(struct ctlops *o)
 	o->cl = NULL;
 }
 
-static json_t *call(struct ctlops *o, json_t *req)
-{
-	json_t *r = ctl_call(o->cl, req, call_ms(o), o->err, sizeof(o->err));
-	const char *e;
-
-	if (!r)
-		return NULL;
-	if (json_is_true(json_object_get(r, "ok")))
-		return r;
-	e = json_string_value(json_object_get(r, "error"));
-	snprintf(o->err, sizeof(o->err), "tandemd: %s", e ? e : "refused without a reason");
-	json_decref(r);
-	return NULL;
-}
-
 json_t *ctlops_call(struct ctlops *o, const char *op)
 {
 	json_t *req = json_pack("{s:s}", "op", op), *r;
+	struct ctl_budget b = budget(o, op);
+	char why[sizeof(o->err) - sizeof("tandemd: ")];
 
 	if (!req) {
 		snprintf(o->err, sizeof(o->err), "out of memory");
 		return NULL;
 	}
-	r = call(o, req);
-	json_decref(req);
-	return r;
-}
-
-/* apply_config: 0 applied, -1 refused or failed (o->err set), with
- * *conflict telling a lost race with another writer from a real refusal. */
-static int apply(struct ctlops *o, json_t *req, bool *conflict)
-{
-	json_t *r = ctl_call(o->cl, req, call_ms(o), o->err, sizeof(o->err));
-	const char *e;
-
-	*conflict = false;
-	if (!r)
-		return -1;
-	if (json_is_true(json_object_get(r, "ok"))) {
-		json_decref(r);
-		return 0;
+	switch (ctl_request(o->cl, req, ctl_call_ms(&b), &r, why, sizeof(why))) {
+	case CTL_CALL_OK:
+		json_decref(req);
+		return r;
+	case CTL_CALL_REFUSED:
+		snprintf(o->err, sizeof(o->err), "tandemd: %s", why);
+		break;
+	case CTL_CALL_FAILED:
+		snprintf(o->err, sizeof(o->err), "%s", why);
+		break;
 	}
-	e = json_string_value(json_object_get(r, "error"));
-	*conflict = json_is_true(json_object_get(r, "conflict"));
-	snprintf(o->err, sizeof(o->err), "tandemd: %s", e ? e : "refused without a reason");
 	json_decref(r);
-	return -1;
+	json_decref(req);
+	return NULL;
 }
 
 int ctlops_update(struct ctlops *o, ctl_mutate_fn fn, void *arg, const char *what)
 {
-	for (unsigned attempt = 1;; attempt++) {
-		json_t *got = ctlops_call(o, "get_config"), *cfg, *req;
-		char err[1024] = "";
-		int rc;
+	struct ctl_budget b = budget(o, what);
+	struct ctl_update_res res;
 
-		if (!got)
-			return ocf_fail(OCF_ERR_GENERIC, "%s: reading the live configuration: %s",
-					what, o->err);
-		cfg = json_deep_copy(json_object_get(got, "config"));
-		if (!json_is_object(cfg)) {
-			json_decref(cfg);
-			json_decref(got);
-			return ocf_fail(OCF_ERR_GENERIC, "%s: tandemd sent no configuration", what);
-		}
-		rc = fn(cfg, arg, err, sizeof(err));
-		if (rc <= 0) {
-			json_decref(cfg);
-			json_decref(got);
-			return rc == 0 ? OCF_SUCCESS : ocf_fail(-rc, "%s: %s", what, err);
-		}
-		req = json_pack("{s:s,s:o,s:O}", "op", "apply_config", "config", cfg,
-				"generation", json_object_get(got, "generation"));
-		json_decref(got);
-		if (!req)
-			return ocf_fail(OCF_ERR_GENERIC, "%s: out of memory", what);
-		bool conflict;
-		int applied = apply(o, req, &conflict);
-
-		json_decref(req);
-		if (applied == 0)
-			return OCF_SUCCESS;
-		if (!conflict)
-			return ocf_fail(OCF_ERR_GENERIC, "%s: %s", what, o->err);
-		/* Another agent changed the configuration between our read and
-		 * our write: read again and redo the change on top of theirs. */
-		ocf_log(LOG_INFO, "%s: configuration changed meanwhile (attempt %u), retrying", what,
-			attempt);
-		if (ocf_left_ms(o->ctx) < 200)
-			return ocf_fail(OCF_ERR_GENERIC, "%s: kept conflicting with other changes "
-					"until the timeout", what);
-		ocf_sleep_ms(20LL * (attempt < 10 ? attempt : 10));
+	switch (ctl_update(o->cl, fn, arg, &b, &res)) {
+	case CTL_UPDATE_APPLIED:
+		json_decref(res.answer);
+		return OCF_SUCCESS;
+	case CTL_UPDATE_UNCHANGED:
+		return OCF_SUCCESS;
+	case CTL_UPDATE_EDIT_FAILED:
+		return ocf_fail(-res.edit_rc, "%s: %s", what, res.err);
+	case CTL_UPDATE_REFUSED:
+		return ocf_fail(OCF_ERR_GENERIC, "%s: tandemd: %s", what, res.err);
+	case CTL_UPDATE_CONFLICT:
+	case CTL_UPDATE_UNREACHABLE:
+		break;
 	}
-}
-
-json_t *cfg_array(json_t *obj, const char *key)
-{
-	json_t *a = json_object_get(obj, key);
-
-	if (!json_is_array(a)) {
-		a = json_array();
-		json_object_set_new(obj, key, a);
-	}
-	return a;
-}
-
-json_t *cfg_find_target(json_t *cfg, const char *iqn)
-{
-	json_t *t;
-	size_t i;
-
-	json_array_foreach(json_object_get(cfg, "targets"), i, t) {
-		const char *w = json_string_value(json_object_get(t, "wwn"));
-
-		if (w && !strcasecmp(w, iqn))
-			return t;
-	}
-	return NULL;
-}
-
-json_t *cfg_find_storage(json_t *cfg, const char *name)
-{
-	json_t *s;
-	size_t i;
-
-	json_array_foreach(json_object_get(cfg, "storage_objects"), i, s) {
-		const char *n = json_string_value(json_object_get(s, "name"));
-
-		if (n && !strcmp(n, name))
-			return s;
-	}
-	return NULL;
+	return ocf_fail(OCF_ERR_GENERIC, "%s: %s", what, res.err);
 }

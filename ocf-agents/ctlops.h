@@ -1,12 +1,14 @@
 /* The agents' side of tandemd's control socket (docs/control-protocol.md):
  * calls bounded by the action's deadline, and read-modify-write of the
- * live configuration that retries when another agent changed it first. */
+ * live configuration that retries when another agent changed it first
+ * (ctl/update.h, shared with tandemctl, with its finders cfg_*). */
 #ifndef TANDEM_OCF_CTLOPS_H
 #define TANDEM_OCF_CTLOPS_H
 
 #include <jansson.h>
 
 #include "ctl/client.h"
+#include "ctl/update.h"
 #include "ocf.h"
 
 struct ctlops {
@@ -29,18 +31,10 @@ void ctlops_close(struct ctlops *o);
  * NULL with o->err set to the daemon's error or the transport's. */
 json_t *ctlops_call(struct ctlops *o, const char *op);
 
-/* The changes an agent wants, applied to a copy of the live config:
- * returns 1 when it changed cfg, 0 when nothing needs to change, or
- * minus an OCF exit code (-OCF_ERR_CONFIGURED...) with err set. */
-typedef int (*ctl_mutate_fn)(json_t *cfg, void *arg, char *err, size_t errlen);
-
-/* get_config, mutate, apply_config with the generation read, retried on
- * conflict until the deadline. Returns an OCF exit code (ocf_fail done). */
+/* ctl_update (ctl/update.h) with the action's deadline as its budget. fn
+ * returns 1 when it changed cfg, 0 when nothing needs to change, or minus
+ * an OCF exit code (-OCF_ERR_CONFIGURED...) with err set. Returns an OCF
+ * exit code (ocf_fail done). */
 int ctlops_update(struct ctlops *o, ctl_mutate_fn fn, void *arg, const char *what);
-
-/* Small helpers over saveconfig.json objects. */
-json_t *cfg_find_target(json_t *cfg, const char *iqn);
-json_t *cfg_find_storage(json_t *cfg, const char *name);
-json_t *cfg_array(json_t *obj, const char *key);	/* created if missing */
 
 #endif

@@ -2,6 +2,7 @@
 #include "ctl/client.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -102,6 +103,21 @@ json_t *ctl_call(struct ctl_client *c, json_t *req, int timeout_ms,
 		return NULL;
 	}
 	return out;
+}
+
+enum ctl_call_rc ctl_request(struct ctl_client *c, json_t *req, int timeout_ms,
+			     json_t **rsp, char *err, size_t errlen)
+{
+	const char *why;
+
+	*rsp = ctl_call(c, req, timeout_ms, err, errlen);
+	if (!*rsp)
+		return CTL_CALL_FAILED;
+	if (json_is_true(json_object_get(*rsp, "ok")))
+		return CTL_CALL_OK;
+	why = json_string_value(json_object_get(*rsp, "error"));
+	snprintf(err, errlen, "%s", why ? why : "tandemd refused the request without saying why");
+	return CTL_CALL_REFUSED;
 }
 
 void ctl_disconnect(struct ctl_client *c)

@@ -24,6 +24,17 @@ struct ctl_client *ctl_connect(const char *socket, char *err, size_t errlen);
 json_t *ctl_call(struct ctl_client *c, json_t *req, int timeout_ms,
 		 char *err, size_t errlen);
 
+enum ctl_call_rc {
+	CTL_CALL_OK,		/* the daemon said "ok": true */
+	CTL_CALL_REFUSED,	/* it said no; its "error" is in err */
+	CTL_CALL_FAILED,	/* the transport failed; err says how */
+};
+
+/* ctl_call, and the answer's verdict. *rsp is the answer (a new
+ * reference) when the daemon gave one, ok or not, else NULL. */
+enum ctl_call_rc ctl_request(struct ctl_client *c, json_t *req, int timeout_ms,
+			     json_t **rsp, char *err, size_t errlen);
+
 void ctl_disconnect(struct ctl_client *c);
 
 #endif

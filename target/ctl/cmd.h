@@ -35,6 +35,9 @@ struct cmd_ctx {
 	char err[CTL_ERR_MAX];
 	char cwd[TREE_PATH_MAX];	/* the shell's; cd changes it */
 	bool quit;
+	/* The edit replaced cfg with a document from elsewhere: tandemd
+	 * skips (and lists) what it cannot serve instead of refusing. */
+	bool imported;
 };
 
 enum cmd_type {

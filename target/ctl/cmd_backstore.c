@@ -1,6 +1,7 @@
 /* /backstores/{block,fileio,ramdisk}: create and delete storage objects
  * with targetcli-fb's arguments. */
 #include "ctl/cmd.h"
+#include "ctl/update.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -22,22 +23,11 @@ static int new_uuid(char *out, size_t len)
 	return 0;
 }
 
-static bool name_taken(json_t *cfg, const char *name)
-{
-	json_t *so;
-	size_t i;
-
-	json_array_foreach(json_object_get(cfg, "storage_objects"), i, so)
-		if (tree_str(so, "name") && !strcmp(tree_str(so, "name"), name))
-			return true;
-	return false;
-}
-
 static int check_name(struct cmd_ctx *c, const char *name)
 {
 	if (!*name || strlen(name) > 128 || strchr(name, '/') || strchr(name, ' '))
 		return cmd_usage(c, "name '%s': 1..128 characters, no '/' or space", name);
-	if (name_taken(c->cfg, name))
+	if (cfg_find_storage(c->cfg, name))
 		return cmd_usage(c, "name '%s': a storage object with that name exists "
 				 "(names are unique across plugins)", name);
 	return CTL_OK;
@@ -73,7 +63,7 @@ static int set_wwn(struct cmd_ctx *c, json_t *so, const char *wwn, bool generate
 
 static int add_so(struct cmd_ctx *c, json_t *so)
 {
-	json_t *arr = tree_array(c->cfg, "storage_objects");
+	json_t *arr = cfg_array(c->cfg, "storage_objects");
 
 	if (!arr || json_array_append_new(arr, so) < 0)
 		return cmd_usage(c, "out of memory");

@@ -46,35 +46,11 @@ static bool config_empty(json_t *cfg)
 	       !json_array_size(json_object_get(cfg, "targets"));
 }
 
-/* Applies `want` against the live config, retrying on a generation
- * conflict; `live_must_be_empty` is restoreconfig's guard without
- * clear_existing (rtslib's "not restoring" rule). */
-static int replace_config(struct cmd_ctx *c, json_t *want, bool live_must_be_empty,
-			  bool skip_unsupported)
+/* The live config becomes want (which stays the caller's). */
+static void replace_config(struct cmd_ctx *c, json_t *want)
 {
-	bool conflict = false;
-	json_int_t gen;
-	json_t *live;
-	int rc;
-
-	for (int attempt = 0; attempt < 5; attempt++) {
-		rc = session_get_config(c->sess, &live, &gen, c->err, sizeof(c->err));
-		if (rc)
-			return rc;
-		if (live_must_be_empty && !config_empty(live)) {
-			json_decref(live);
-			return cmd_usage(c, "storage objects or targets present, not restoring "
-					 "(add clear_existing to replace them)");
-		}
-		json_decref(live);
-		rc = session_apply(c, want, gen, skip_unsupported, &conflict);
-		if (!conflict)
-			return rc;
-		conflict_pause(attempt);
-	}
-	snprintf(c->err, sizeof(c->err), "the configuration kept changing under us; "
-		 "nothing was applied");
-	return CTL_REFUSED;
+	json_object_clear(c->cfg);
+	json_object_update(c->cfg, want);
 }
 
 static const char *const restore_params[] = { "savefile", "clear_existing", NULL };
@@ -102,11 +78,17 @@ static int cmd_restoreconfig(struct cmd_ctx *c)
 		json_decref(want);
 		return cmd_usage(c, "savefile='%s': not a JSON object", v[0]);
 	}
-	rc = replace_config(c, want, !clear, true);
+	/* rtslib's rule: without clear_existing, only into an empty config. */
+	if (!clear && !config_empty(c->cfg)) {
+		json_decref(want);
+		return cmd_usage(c, "storage objects or targets present, not restoring "
+				 "(add clear_existing to replace them)");
+	}
+	replace_config(c, want);
 	json_decref(want);
-	if (!rc)
-		cmd_msg(c, "Configuration restored from %s", v[0]);
-	return rc;
+	c->imported = true;
+	cmd_msg(c, "Configuration restored from %s", v[0]);
+	return CTL_OK;
 }
 
 static const char *const clear_params[] = { "confirm", NULL };
@@ -124,11 +106,10 @@ static int cmd_clearconfig(struct cmd_ctx *c)
 		return cmd_usage(c, "this removes every target and storage object: "
 				 "run 'clearconfig confirm=true'");
 	empty = json_pack("{s:[], s:[]}", "storage_objects", "targets");
-	rc = replace_config(c, empty, false, false);
+	replace_config(c, empty);
 	json_decref(empty);
-	if (!rc)
-		cmd_msg(c, "All configuration cleared");
-	return rc;
+	cmd_msg(c, "All configuration cleared");
+	return CTL_OK;
 }
 
 static const char *s_or(json_t *o, const char *key)
@@ -136,10 +117,46 @@ static const char *s_or(json_t *o, const char *key)
 	return tree_str(o, key) ? tree_str(o, key) : "?";
 }
 
+static void session_lines(struct cmd_ctx *c, json_t *s, const char *indent)
+{
+	json_t *conn;
+	size_t i;
+
+	if (!strcmp(s_or(s, "type"), "discovery"))
+		cmd_msg(c, "%sdiscovery session %s from %s, %lld connection(s)", indent,
+			s_or(s, "initiator"), s_or(s, "address"),
+			(long long)tree_int(s, "connection_count", 0));
+	else
+		cmd_msg(c, "%ssession %s isid %s tsih %lld", indent, s_or(s, "initiator"),
+			s_or(s, "isid"), (long long)tree_int(s, "tsih", 0));
+	json_array_foreach(json_object_get(s, "connections"), i, conn)
+		cmd_msg(c, "%s  connection cid %lld %s <- %s", indent,
+			(long long)tree_int(conn, "cid", 0), s_or(conn, "local"), s_or(conn, "peer"));
+}
+
+static void storage_lines(struct cmd_ctx *c, json_t *so)
+{
+	json_t *l;
+	size_t i;
+
+	cmd_msg(c, "storage %s/%s %s: %s, %lld LUN reference(s), %lld in flight",
+		s_or(so, "plugin"), s_or(so, "name"),
+		tree_str(so, "dev") && *tree_str(so, "dev") ? tree_str(so, "dev") : "(memory)",
+		tree_int(so, "attached", 0) ? "attached" : "not attached (no LUN maps it)",
+		(long long)tree_int(so, "lun_refs", 0), (long long)tree_int(so, "inflight", 0));
+	json_array_foreach(json_object_get(so, "luns"), i, l)
+		cmd_msg(c, "  exported as /iscsi/%s/tpg%lld/luns/lun%lld", s_or(l, "target"),
+			(long long)tree_int(l, "tpg", 0), (long long)tree_int(l, "lun", 0));
+	cmd_msg(c, "  reads %lld (%lld bytes), writes %lld (%lld bytes), errors %lld",
+		(long long)tree_int(so, "reads", 0), (long long)tree_int(so, "read_bytes", 0),
+		(long long)tree_int(so, "writes", 0), (long long)tree_int(so, "write_bytes", 0),
+		(long long)tree_int(so, "errors", 0));
+}
+
 static void status_text(struct cmd_ctx *c, json_t *rsp)
 {
-	json_t *t, *tpg, *p, *s, *conn, *so;
-	size_t i, j, k, l;
+	json_t *t, *tpg, *p, *s, *so;
+	size_t i, j, k;
 
 	json_array_foreach(json_object_get(rsp, "targets"), i, t) {
 		cmd_msg(c, "target %s", s_or(t, "name"));
@@ -150,27 +167,14 @@ static void status_text(struct cmd_ctx *c, json_t *rsp)
 				cmd_msg(c, "    portal %s:%lld %s", s_or(p, "ip_address"),
 					(long long)tree_int(p, "port", 0),
 					tree_int(p, "listening", 0) ? "listening" : "NOT listening");
-			json_array_foreach(json_object_get(tpg, "sessions"), k, s) {
-				cmd_msg(c, "    session %s isid %s tsih %lld", s_or(s, "initiator"),
-					s_or(s, "isid"), (long long)tree_int(s, "tsih", 0));
-				json_array_foreach(json_object_get(s, "connections"), l, conn)
-					cmd_msg(c, "      connection cid %lld %s <- %s",
-						(long long)tree_int(conn, "cid", 0), s_or(conn, "local"),
-						s_or(conn, "peer"));
-			}
+			json_array_foreach(json_object_get(tpg, "sessions"), k, s)
+				session_lines(c, s, "    ");
 		}
 	}
-	json_array_foreach(json_object_get(rsp, "storage"), i, so) {
-		cmd_msg(c, "storage %s/%s %s: %s, %lld LUN reference(s), %lld in flight",
-			s_or(so, "plugin"), s_or(so, "name"),
-			tree_str(so, "dev") && *tree_str(so, "dev") ? tree_str(so, "dev") : "(memory)",
-			tree_int(so, "attached", 0) ? "attached" : "detached",
-			(long long)tree_int(so, "lun_refs", 0), (long long)tree_int(so, "inflight", 0));
-		cmd_msg(c, "  reads %lld (%lld bytes), writes %lld (%lld bytes), errors %lld",
-			(long long)tree_int(so, "reads", 0), (long long)tree_int(so, "read_bytes", 0),
-			(long long)tree_int(so, "writes", 0), (long long)tree_int(so, "write_bytes", 0),
-			(long long)tree_int(so, "errors", 0));
-	}
+	json_array_foreach(json_object_get(rsp, "discovery_sessions"), i, s)
+		session_lines(c, s, "");
+	json_array_foreach(json_object_get(rsp, "storage"), i, so)
+		storage_lines(c, so);
 }
 
 static int cmd_status(struct cmd_ctx *c)
@@ -204,9 +208,9 @@ static int cmd_status(struct cmd_ctx *c)
 const struct command cmds_config[] = {
 	{ "saveconfig", KIND_ANY, CMD_READ, cmd_saveconfig, save_params,
 	  "saveconfig [savefile]", NULL },
-	{ "restoreconfig", KIND_ANY, CMD_READ, cmd_restoreconfig, restore_params,
+	{ "restoreconfig", KIND_ANY, CMD_EDIT, cmd_restoreconfig, restore_params,
 	  "restoreconfig savefile [clear_existing]", NULL },
-	{ "clearconfig", KIND_ANY, CMD_READ, cmd_clearconfig, clear_params,
+	{ "clearconfig", KIND_ANY, CMD_EDIT, cmd_clearconfig, clear_params,
 	  "clearconfig confirm=true", NULL },
 	{ "status", KIND_ANY, CMD_READ, cmd_status, NULL, "status", NULL },
 	{ 0 }

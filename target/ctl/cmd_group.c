@@ -153,6 +153,12 @@ static int set_one(struct cmd_ctx *c, const char *group, const char *arg)
 		if (errno || !*val || *end)
 			return cmd_usage(c, "attribute %s='%s' is not a number", name, val);
 		json_object_set_new(obj, key, json_integer(n));
+		/* rtslib's write_back is this attribute, so targetcli's way of
+		 * turning a cache on or off is this set; tandemd reports WCE
+		 * from write_back and refuses the two disagreeing. */
+		if (c->node.kind == NODE_SO && !strcmp(name, "emulate_write_cache") &&
+		    strcmp(c->node.plugin, "ramdisk"))
+			json_object_set_new(c->node.so, "write_back", json_boolean(n != 0));
 	} else if (auth && !*val) {
 		json_object_del(obj, key);
 	} else {

@@ -3,6 +3,7 @@
  * (a new target gets tpg1; new LUNs and ACLs are mapped to each other, as
  * with auto_add_mapped_luns). */
 #include "ctl/cmd.h"
+#include "ctl/update.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -40,21 +41,6 @@ static int generate_iqn(char *out, size_t len)
 	return 0;
 }
 
-static json_t *find_by(json_t *arr, const char *key, const char *val, size_t *pos)
-{
-	json_t *o;
-	size_t i;
-
-	json_array_foreach(arr, i, o) {
-		if (tree_str(o, key) && !strcmp(tree_str(o, key), val)) {
-			if (pos)
-				*pos = i;
-			return o;
-		}
-	}
-	return NULL;
-}
-
 /* A number, or "PREFIXnumber" (lun0, tpg1, mapped_lun2). */
 static int parse_index(const char *s, const char *prefix, long long max, long long *out)
 {
@@ -63,6 +49,99 @@ static int parse_index(const char *s, const char *prefix, long long max, long lo
 	if (!strncmp(s, prefix, pl))
 		s += pl;
 	return parse_uint(s, max, out);
+}
+
+/* The entries of a config array as a command names them: by one argument
+ * that matches one member of each (a LUN by "index", an ACL by
+ * "node_wwn"). */
+struct entry_ref {
+	const char *const *params;	/* { "lun", NULL } */
+	const char *key;		/* "index", "tag", "wwn", "node_wwn" */
+	const char *prefix;		/* a number, maybe written "lun3"; NULL: a name */
+	long long min, max;
+	const char *what;		/* "ACL", for "no such ACL" */
+	const char *title;		/* "Node ACL", for "Deleted Node ACL NAME." */
+};
+
+/* arg as one of r's numbers. */
+static int ref_number(struct cmd_ctx *c, const struct entry_ref *r, const char *arg,
+		      long long *n)
+{
+	if (parse_index(arg, r->prefix, r->max, n) < 0 || *n < r->min)
+		return cmd_usage(c, "%s='%s' is not a number in %lld..%lld", r->params[0], arg,
+				 r->min, r->max);
+	return CTL_OK;
+}
+
+/* Binds the argument and finds the entry of arr it names: its position in
+ * *pos and the value matched, as text, in val. */
+static int find_entry(struct cmd_ctx *c, json_t *arr, const struct entry_ref *r,
+		      size_t *pos, char *val, size_t vlen)
+{
+	const char *v[1];
+	long long n = 0;
+	json_t *hit;
+	int rc;
+
+	if ((rc = ARGS_BIND(c, r->params, 1, v)) ||
+	    (r->prefix && (rc = ref_number(c, r, v[0], &n))))
+		return rc;
+	hit = r->prefix ? cfg_find_int(arr, r->key, n, pos) : cfg_find(arr, r->key, v[0], pos);
+	if (!hit)
+		return cmd_usage(c, "%s='%s': no such %s", r->params[0], v[0], r->what);
+	if (r->prefix)
+		snprintf(val, vlen, "%lld", n);
+	else
+		snprintf(val, vlen, "%s", v[0]);
+	return CTL_OK;
+}
+
+static long long lowest_free(json_t *arr, const char *key, long long from, long long max)
+{
+	for (long long n = from; n <= max; n++)
+		if (!cfg_find_int(arr, key, n, NULL))
+			return n;
+	return -1;
+}
+
+/* A new entry's number: arg's (which must be free) or, without arg, the
+ * lowest free one. */
+static int new_index(struct cmd_ctx *c, json_t *arr, const struct entry_ref *r,
+		     const char *arg, long long *out)
+{
+	long long n = 0;
+	int rc;
+
+	if (!arg) {
+		n = lowest_free(arr, r->key, r->min, r->max);
+		if (n < 0)
+			return cmd_usage(c, "no free %s number", r->what);
+	} else if ((rc = ref_number(c, r, arg, &n))) {
+		return rc;
+	} else if (cfg_find_int(arr, r->key, n, NULL)) {
+		return cmd_usage(c, "%s='%s': %s%lld exists", r->params[0], arg, r->prefix, n);
+	}
+	*out = n;
+	return CTL_OK;
+}
+
+static bool iscsi_name(const char *s)
+{
+	return !strncmp(s, "iqn.", 4) || !strncmp(s, "eui.", 4) || !strncmp(s, "naa.", 4);
+}
+
+/* The common delete: the entry goes, and the line says which. */
+static int delete_entry(struct cmd_ctx *c, json_t *arr, const struct entry_ref *r)
+{
+	char val[TREE_NAME_MAX];
+	size_t pos;
+	int rc = find_entry(c, arr, r, &pos, val, sizeof(val));
+
+	if (rc)
+		return rc;
+	json_array_remove(arr, pos);
+	cmd_msg(c, "Deleted %s %s.", r->title, val);
+	return CTL_OK;
 }
 
 /* As targetcli-fb creates one: enabled, authentication off (LIO's own
@@ -78,7 +157,7 @@ static const char *const iscsi_create_params[] = { "wwn", NULL };
 
 static int iscsi_create(struct cmd_ctx *c)
 {
-	json_t *targets = tree_array(c->cfg, "targets");
+	json_t *targets = cfg_array(c->cfg, "targets");
 	char iqn[256];
 	const char *v[1];
 	int rc;
@@ -90,9 +169,9 @@ static int iscsi_create(struct cmd_ctx *c)
 			return cmd_usage(c, "cannot generate a target name: no randomness");
 		v[0] = iqn;
 	}
-	if (strncmp(v[0], "iqn.", 4) && strncmp(v[0], "eui.", 4) && strncmp(v[0], "naa.", 4))
+	if (!iscsi_name(v[0]))
 		return cmd_usage(c, "wwn='%s' is not an iqn., eui. or naa. name", v[0]);
-	if (find_by(targets, "wwn", v[0], NULL))
+	if (cfg_find_target(c->cfg, v[0]))
 		return cmd_usage(c, "wwn='%s': the target exists", v[0]);
 	json_array_append_new(targets, json_pack("{s:s, s:s, s:[o]}", "fabric", "iscsi",
 						 "wwn", v[0], "tpgs", new_tpg(1)));
@@ -101,77 +180,39 @@ static int iscsi_create(struct cmd_ctx *c)
 	return CTL_OK;
 }
 
+static const struct entry_ref target_ref = {
+	iscsi_create_params, "wwn", NULL, 0, 0, "target", "Target",
+};
+
 static int iscsi_delete(struct cmd_ctx *c)
 {
-	json_t *targets = json_object_get(c->cfg, "targets");
-	const char *v[1];
-	size_t pos;
-	int rc;
-
-	if ((rc = ARGS_BIND(c, iscsi_create_params, 1, v)))
-		return rc;
-	if (!find_by(targets, "wwn", v[0], &pos))
-		return cmd_usage(c, "no target %s", v[0]);
-	json_array_remove(targets, pos);
-	cmd_msg(c, "Deleted Target %s.", v[0]);
-	return CTL_OK;
-}
-
-static json_t *find_tpg(json_t *target, long long tag, size_t *pos)
-{
-	json_t *tpg;
-	size_t i;
-
-	json_array_foreach(json_object_get(target, "tpgs"), i, tpg) {
-		if (tree_int(tpg, "tag", -1) == tag) {
-			if (pos)
-				*pos = i;
-			return tpg;
-		}
-	}
-	return NULL;
+	return delete_entry(c, json_object_get(c->cfg, "targets"), &target_ref);
 }
 
 static const char *const tag_params[] = { "tag", NULL };
 
+static const struct entry_ref tpg_ref = {
+	tag_params, "tag", "tpg", 1, TAG_MAX, "TPG", "TPG",
+};
+
 static int target_create(struct cmd_ctx *c)
 {
+	json_t *tpgs = cfg_array(c->node.target, "tpgs");
 	const char *v[1];
-	long long tag = 1;
+	long long tag = 0;
 	int rc;
 
-	if ((rc = ARGS_BIND(c, tag_params, 0, v)))
+	if ((rc = ARGS_BIND(c, tag_params, 0, v)) ||
+	    (rc = new_index(c, tpgs, &tpg_ref, v[0], &tag)))
 		return rc;
-	if (v[0]) {
-		if (parse_index(v[0], "tpg", TAG_MAX, &tag) < 0 || tag == 0)
-			return cmd_usage(c, "tag='%s' is not 1..%d", v[0], TAG_MAX);
-		if (find_tpg(c->node.target, tag, NULL))
-			return cmd_usage(c, "tag='%s': tpg%lld exists", v[0], tag);
-	} else {
-		while (find_tpg(c->node.target, tag, NULL) && tag <= TAG_MAX)
-			tag++;
-		if (tag > TAG_MAX)
-			return cmd_usage(c, "no free TPG tag");
-	}
-	json_array_append_new(tree_array(c->node.target, "tpgs"), new_tpg(tag));
+	json_array_append_new(tpgs, new_tpg(tag));
 	cmd_msg(c, "Created TPG %lld.", tag);
 	return CTL_OK;
 }
 
 static int target_delete(struct cmd_ctx *c)
 {
-	const char *v[1];
-	long long tag;
-	size_t pos;
-	int rc;
-
-	if ((rc = ARGS_BIND(c, tag_params, 1, v)))
-		return rc;
-	if (parse_index(v[0], "tpg", TAG_MAX, &tag) < 0 || !find_tpg(c->node.target, tag, &pos))
-		return cmd_usage(c, "tag='%s': no such TPG", v[0]);
-	json_array_remove(json_object_get(c->node.target, "tpgs"), pos);
-	cmd_msg(c, "Deleted TPG %lld.", tag);
-	return CTL_OK;
+	return delete_entry(c, json_object_get(c->node.target, "tpgs"), &tpg_ref);
 }
 
 static int tpg_enable(struct cmd_ctx *c)
@@ -190,20 +231,19 @@ static int tpg_enable(struct cmd_ctx *c)
 	return CTL_OK;
 }
 
-static bool mlun_taken(json_t *acl, long long index)
-{
-	json_t *m;
-	size_t i;
+static const char *const lun_delete_params[] = { "lun", NULL };
+static const char *const mlun_delete_params[] = { "mapped_lun", NULL };
 
-	json_array_foreach(json_object_get(acl, "mapped_luns"), i, m)
-		if (tree_int(m, "index", -1) == index)
-			return true;
-	return false;
-}
+static const struct entry_ref lun_ref = {
+	lun_delete_params, "index", "lun", 0, LUN_MAX, "LUN", "LUN",
+};
+static const struct entry_ref mlun_ref = {
+	mlun_delete_params, "index", "mapped_lun", 0, LUN_MAX, "mapped LUN", "Mapped LUN",
+};
 
 static void add_mlun(json_t *acl, long long index, long long tpg_lun, bool wp)
 {
-	json_array_append_new(tree_array(acl, "mapped_luns"),
+	json_array_append_new(cfg_array(acl, "mapped_luns"),
 			      json_pack("{s:I, s:I, s:b}", "index", (json_int_t)index,
 					"tpg_lun", (json_int_t)tpg_lun, "write_protect", wp));
 }
@@ -234,7 +274,7 @@ static const char *const lun_create_params[] = { "storage_object", "lun",
 
 static int luns_create(struct cmd_ctx *c)
 {
-	json_t *tpg = c->node.tpg, *lun, *acl;
+	json_t *tpg = c->node.tpg, *luns = cfg_array(tpg, "luns"), *lun, *acl;
 	bool add_mapped = true;
 	const char *v[3];
 	long long index = 0;
@@ -246,34 +286,26 @@ static int luns_create(struct cmd_ctx *c)
 	if (!tree_find_so(c->cfg, v[0]))
 		return cmd_usage(c, "storage_object='%s': no such storage object "
 				 "(a path like /backstores/fileio/NAME)", v[0]);
-	json_array_foreach(json_object_get(tpg, "luns"), i, lun)
-		if (tree_str(lun, "storage_object") && !strcmp(tree_str(lun, "storage_object"), v[0]))
-			return cmd_usage(c, "storage_object='%s': lun%lld of this TPG exports it",
-					 v[0], (long long)tree_int(lun, "index", -1));
-	if (v[1]) {
-		if (parse_index(v[1], "lun", LUN_MAX, &index) < 0)
-			return cmd_usage(c, "lun='%s' is not 0..%d", v[1], LUN_MAX);
-		if (tree_find_lun(tpg, index))
-			return cmd_usage(c, "lun='%s': lun%lld exists", v[1], index);
-	} else {
-		while (tree_find_lun(tpg, index) && index <= LUN_MAX)
-			index++;
-		if (index > LUN_MAX)
-			return cmd_usage(c, "no free LUN number");
-	}
+	if ((lun = cfg_find(luns, "storage_object", v[0], NULL)))
+		return cmd_usage(c, "storage_object='%s': lun%lld of this TPG exports it",
+				 v[0], (long long)tree_int(lun, "index", -1));
+	if ((rc = new_index(c, luns, &lun_ref, v[1], &index)))
+		return rc;
 	if (v[2] && parse_bool(v[2], &add_mapped) < 0)
 		return cmd_usage(c, "add_mapped_luns='%s' is not a boolean", v[2]);
-	json_array_append_new(tree_array(tpg, "luns"),
-			      json_pack("{s:I, s:s}", "index", (json_int_t)index,
-					"storage_object", v[0]));
+	json_array_append_new(luns, json_pack("{s:I, s:s}", "index", (json_int_t)index,
+					      "storage_object", v[0]));
 	cmd_msg(c, "Created LUN %lld.", index);
 	if (!add_mapped)
 		return CTL_OK;
 	json_array_foreach(json_object_get(tpg, "node_acls"), i, acl) {
-		long long m = index;
-		if (mlun_taken(acl, m))
-			for (m = 0; mlun_taken(acl, m); m++)
-				;
+		json_t *mapped = cfg_array(acl, "mapped_luns");
+		long long m = cfg_find_int(mapped, "index", index, NULL) ?
+			lowest_free(mapped, "index", 0, LUN_MAX) : index;
+
+		if (m < 0)
+			return cmd_usage(c, "no free mapped LUN number in ACL %s",
+					 tree_str(acl, "node_wwn"));
 		add_mlun(acl, m, index, false);
 		cmd_msg(c, "Created LUN %lld->%lld mapping in node ACL %s", index, m,
 			tree_str(acl, "node_wwn"));
@@ -281,34 +313,23 @@ static int luns_create(struct cmd_ctx *c)
 	return CTL_OK;
 }
 
-static const char *const lun_delete_params[] = { "lun", NULL };
-
 static int luns_delete(struct cmd_ctx *c)
 {
-	json_t *luns = json_object_get(c->node.tpg, "luns"), *lun;
-	const char *v[1];
-	long long index;
-	size_t i;
-	int rc;
+	char val[TREE_NAME_MAX];
+	size_t pos;
+	int rc = find_entry(c, json_object_get(c->node.tpg, "luns"), &lun_ref, &pos, val,
+			    sizeof(val));
 
-	if ((rc = ARGS_BIND(c, lun_delete_params, 1, v)))
-		return rc;
-	if (parse_index(v[0], "lun", LUN_MAX, &index) < 0)
-		return cmd_usage(c, "lun='%s' is not 0..%d", v[0], LUN_MAX);
-	json_array_foreach(luns, i, lun) {
-		if (tree_int(lun, "index", -1) == index) {
-			edit_drop_lun(c, c->node.tpg, i);
-			return CTL_OK;
-		}
-	}
-	return cmd_usage(c, "lun='%s': no such LUN", v[0]);
+	if (!rc)
+		edit_drop_lun(c, c->node.tpg, pos);
+	return rc;
 }
 
 static const char *const acl_create_params[] = { "wwn", "add_mapped_luns", NULL };
 
 static int acls_create(struct cmd_ctx *c)
 {
-	json_t *acls = tree_array(c->node.tpg, "node_acls"), *acl, *lun;
+	json_t *acls = cfg_array(c->node.tpg, "node_acls"), *acl, *lun;
 	bool add_mapped = true;
 	const char *v[2];
 	size_t i;
@@ -316,9 +337,9 @@ static int acls_create(struct cmd_ctx *c)
 
 	if ((rc = ARGS_BIND(c, acl_create_params, 1, v)))
 		return rc;
-	if (strncmp(v[0], "iqn.", 4) && strncmp(v[0], "eui.", 4) && strncmp(v[0], "naa.", 4))
+	if (!iscsi_name(v[0]))
 		return cmd_usage(c, "wwn='%s' is not an iqn., eui. or naa. name", v[0]);
-	if (find_by(acls, "node_wwn", v[0], NULL))
+	if (cfg_find(acls, "node_wwn", v[0], NULL))
 		return cmd_usage(c, "wwn='%s': the ACL exists", v[0]);
 	if (v[1] && parse_bool(v[1], &add_mapped) < 0)
 		return cmd_usage(c, "add_mapped_luns='%s' is not a boolean", v[1]);
@@ -335,20 +356,13 @@ static int acls_create(struct cmd_ctx *c)
 	return CTL_OK;
 }
 
+static const struct entry_ref acl_ref = {
+	iscsi_create_params, "node_wwn", NULL, 0, 0, "ACL", "Node ACL",
+};
+
 static int acls_delete(struct cmd_ctx *c)
 {
-	json_t *acls = json_object_get(c->node.tpg, "node_acls");
-	const char *v[1];
-	size_t pos;
-	int rc;
-
-	if ((rc = ARGS_BIND(c, iscsi_create_params, 1, v)))
-		return rc;
-	if (!find_by(acls, "node_wwn", v[0], &pos))
-		return cmd_usage(c, "wwn='%s': no such ACL", v[0]);
-	json_array_remove(acls, pos);
-	cmd_msg(c, "Deleted Node ACL %s.", v[0]);
-	return CTL_OK;
+	return delete_entry(c, json_object_get(c->node.tpg, "node_acls"), &acl_ref);
 }
 
 static const char *const mlun_create_params[] = { "mapped_lun", "tpg_lun_or_backstore",
@@ -356,37 +370,31 @@ static const char *const mlun_create_params[] = { "mapped_lun", "tpg_lun_or_back
 
 static int acl_create(struct cmd_ctx *c)
 {
-	json_t *lun, *tpg = c->node.tpg;
-	long long m, tl = -1;
+	json_t *tpg = c->node.tpg, *luns = cfg_array(tpg, "luns"), *lun;
+	long long m = 0, tl;
 	bool wp = false;
 	const char *v[3];
-	size_t i;
 	int rc;
 
-	if ((rc = ARGS_BIND(c, mlun_create_params, 2, v)))
+	if ((rc = ARGS_BIND(c, mlun_create_params, 2, v)) ||
+	    (rc = new_index(c, cfg_array(c->node.acl, "mapped_luns"), &mlun_ref, v[0], &m)))
 		return rc;
-	if (parse_index(v[0], "mapped_lun", LUN_MAX, &m) < 0)
-		return cmd_usage(c, "mapped_lun='%s' is not 0..%d", v[0], LUN_MAX);
-	if (mlun_taken(c->node.acl, m))
-		return cmd_usage(c, "mapped_lun='%s': mapped_lun%lld exists", v[0], m);
 	if (v[2] && parse_bool(v[2], &wp) < 0)
 		return cmd_usage(c, "write_protect='%s' is not a boolean", v[2]);
 	if (v[1][0] == '/') {
 		if (!tree_find_so(c->cfg, v[1]))
 			return cmd_usage(c, "tpg_lun_or_backstore='%s': no such storage object", v[1]);
-		json_array_foreach(json_object_get(tpg, "luns"), i, lun)
-			if (tree_str(lun, "storage_object") &&
-			    !strcmp(tree_str(lun, "storage_object"), v[1]))
-				tl = tree_int(lun, "index", -1);
-		if (tl < 0) {
-			for (tl = 0; tree_find_lun(tpg, tl); tl++)
-				;
-			json_array_append_new(tree_array(tpg, "luns"),
-					      json_pack("{s:I, s:s}", "index", (json_int_t)tl,
-							"storage_object", v[1]));
+		lun = cfg_find(luns, "storage_object", v[1], NULL);
+		tl = lun ? tree_int(lun, "index", -1) : lowest_free(luns, "index", 0, LUN_MAX);
+		if (tl < 0)
+			return cmd_usage(c, "no free LUN number");
+		if (!lun) {
+			json_array_append_new(luns, json_pack("{s:I, s:s}", "index", (json_int_t)tl,
+							      "storage_object", v[1]));
 			cmd_msg(c, "Created LUN %lld.", tl);
 		}
-	} else if (parse_index(v[1], "lun", LUN_MAX, &tl) < 0 || !tree_find_lun(tpg, tl)) {
+	} else if (parse_index(v[1], "lun", LUN_MAX, &tl) < 0 ||
+		   !cfg_find_int(luns, "index", tl, NULL)) {
 		return cmd_usage(c, "tpg_lun_or_backstore='%s': no such TPG LUN", v[1]);
 	}
 	add_mlun(c->node.acl, m, tl, wp);
@@ -394,28 +402,9 @@ static int acl_create(struct cmd_ctx *c)
 	return CTL_OK;
 }
 
-static const char *const mlun_delete_params[] = { "mapped_lun", NULL };
-
 static int acl_delete(struct cmd_ctx *c)
 {
-	json_t *ml = json_object_get(c->node.acl, "mapped_luns"), *m;
-	const char *v[1];
-	long long idx;
-	size_t i;
-	int rc;
-
-	if ((rc = ARGS_BIND(c, mlun_delete_params, 1, v)))
-		return rc;
-	if (parse_index(v[0], "mapped_lun", LUN_MAX, &idx) < 0)
-		return cmd_usage(c, "mapped_lun='%s' is not 0..%d", v[0], LUN_MAX);
-	json_array_foreach(ml, i, m) {
-		if (tree_int(m, "index", -1) == idx) {
-			json_array_remove(ml, i);
-			cmd_msg(c, "Deleted Mapped LUN %lld.", idx);
-			return CTL_OK;
-		}
-	}
-	return cmd_usage(c, "mapped_lun='%s': no such mapped LUN", v[0]);
+	return delete_entry(c, json_object_get(c->node.acl, "mapped_luns"), &mlun_ref);
 }
 
 static const char *const portal_params[] = { "ip_address", "ip_port", NULL };
@@ -472,7 +461,7 @@ static int portals_create(struct cmd_ctx *c)
 		return rc;
 	if (find_portal(c->node.tpg, ip, port, NULL))
 		return cmd_usage(c, "portal %s:%lld exists", ip, port);
-	json_array_append_new(tree_array(c->node.tpg, "portals"),
+	json_array_append_new(cfg_array(c->node.tpg, "portals"),
 			      json_pack("{s:s, s:I}", "ip_address", ip, "port", (json_int_t)port));
 	cmd_msg(c, "Created network portal %s:%lld.", ip, port);
 	return CTL_OK;

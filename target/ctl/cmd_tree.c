@@ -2,6 +2,7 @@
  * does: "o- NAME ....... [SUMMARY]" lines as wide as the terminal, "| "
  * margins for siblings still to come, children sorted by name. */
 #include "ctl/cmd.h"
+#include "ctl/update.h"
 
 #include <fcntl.h>
 #include <linux/fs.h>
@@ -194,7 +195,8 @@ static void summary(json_t *cfg, const struct node *n, char *out, size_t len)
 			snprintf(out, len, "Mapped LUNs: %zu", count(cfg, n));
 		break;
 	case NODE_MAPPED_LUN:
-		lun = tree_find_lun(n->tpg, tree_int(n->mlun, "tpg_lun", -1));
+		lun = cfg_find_int(json_object_get(n->tpg, "luns"), "index",
+				   tree_int(n->mlun, "tpg_lun", -1), NULL);
 		so = lun ? tree_find_so(cfg, tree_str(lun, "storage_object") ?
 					tree_str(lun, "storage_object") : "") : NULL;
 		if (!so) {

@@ -4,11 +4,9 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "ctl/client.h"
+#include "ctl/update.h"
 
 /* apply_config drains I/O of removed LUNs and logs sessions out before it
  * answers; a daemon silent for this long is stuck. */
@@ -41,29 +39,36 @@ void session_close(struct ctl_session *s)
 	free(s);
 }
 
+/* Connects on first use, and again after a failure: the daemon may have
+ * restarted in between. */
+static int connected(struct ctl_session *s, char *err, size_t errlen)
+{
+	if (!s->cl)
+		s->cl = ctl_connect(s->socket, err, errlen);
+	return s->cl ? CTL_OK : CTL_UNREACHABLE;
+}
+
+static void lost(struct ctl_session *s)
+{
+	ctl_disconnect(s->cl);
+	s->cl = NULL;
+}
+
 int session_call(struct ctl_session *s, json_t *req, json_t **rsp, char *err, size_t errlen)
 {
-	json_t *r;
-
 	*rsp = NULL;
-	if (!s->cl) {
-		s->cl = ctl_connect(s->socket, err, errlen);
-		if (!s->cl)
-			return CTL_UNREACHABLE;
-	}
-	r = ctl_call(s->cl, req, CALL_TIMEOUT_MS, err, errlen);
-	if (!r) {
-		/* The next request reconnects: the daemon may have restarted. */
-		ctl_disconnect(s->cl);
-		s->cl = NULL;
+	if (connected(s, err, errlen))
 		return CTL_UNREACHABLE;
-	}
-	*rsp = r;
-	if (json_is_true(json_object_get(r, "ok")))
+	switch (ctl_request(s->cl, req, CALL_TIMEOUT_MS, rsp, err, errlen)) {
+	case CTL_CALL_OK:
 		return CTL_OK;
-	snprintf(err, errlen, "%s", tree_str(r, "error") ? tree_str(r, "error") :
-		 "tandemd refused the request without saying why");
-	return CTL_REFUSED;
+	case CTL_CALL_REFUSED:
+		return CTL_REFUSED;
+	case CTL_CALL_FAILED:
+		break;
+	}
+	lost(s);
+	return CTL_UNREACHABLE;
 }
 
 static int simple_call(struct ctl_session *s, const char *op, json_t **rsp,
@@ -139,35 +144,6 @@ static void object_name(json_t *cfg, const char *path, char *out, size_t len)
 	}
 }
 
-int session_apply(struct cmd_ctx *c, json_t *cfg, json_int_t gen, bool skip_unsupported,
-		  bool *conflict)
-{
-	json_t *req, *rsp, *v;
-	size_t i;
-	int rc;
-
-	req = json_pack("{s:s, s:O, s:I, s:b}", "op", "apply_config", "config", cfg,
-			"generation", gen, "skip_unsupported", skip_unsupported);
-	if (!req) {
-		snprintf(c->err, sizeof(c->err), "cannot build the apply_config request");
-		return CTL_REFUSED;
-	}
-	rc = session_call(c->sess, req, &rsp, c->err, sizeof(c->err));
-	json_decref(req);
-	*conflict = rc == CTL_REFUSED && json_is_true(json_object_get(rsp, "conflict"));
-	if (rc == CTL_OK) {
-		json_array_foreach(json_object_get(rsp, "refused"), i, v) {
-			const char *path = tree_str(v, "path") ? tree_str(v, "path") : "?";
-			char what[TREE_PATH_MAX];
-			object_name(cfg, path, what, sizeof(what));
-			cmd_msg(c, "Refused %s%s: %s", path, what,
-				tree_str(v, "reason") ? tree_str(v, "reason") : "no reason given");
-		}
-	}
-	json_decref(rsp);
-	return rc;
-}
-
 static void print_msgs(struct cmd_ctx *c)
 {
 	for (size_t i = 0; i < c->msgs.n; i++)
@@ -175,62 +151,98 @@ static void print_msgs(struct cmd_ctx *c)
 	fflush(stdout);
 }
 
-/* Two tandemctl racing on one config would collide again at once; a
- * random pause, growing with the attempts, lets one of them through. */
-void conflict_pause(int attempt)
+/* The daemon's refusals of a restoreconfig with skip_unsupported, each
+ * named as the administrator knows the object. */
+static void report_refused(struct cmd_ctx *c, json_t *answer)
 {
-	unsigned r = 0;
-	struct timespec ts;
+	json_t *v;
+	size_t i;
 
-	if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r))
-		r = (unsigned)getpid();
-	ts.tv_sec = 0;
-	ts.tv_nsec = (long)(r % (20u << attempt) + 5) * 1000000L;
-	nanosleep(&ts, NULL);
+	json_array_foreach(json_object_get(answer, "refused"), i, v) {
+		const char *path = tree_str(v, "path") ? tree_str(v, "path") : "?";
+		char what[TREE_PATH_MAX];
+
+		object_name(c->cfg, path, what, sizeof(what));
+		cmd_msg(c, "Refused %s%s: %s", path, what,
+			tree_str(v, "reason") ? tree_str(v, "reason") : "no reason given");
+	}
 }
 
-/* Reads the config, resolves the node and runs the command; for an edit,
- * applies the result. A conflict (someone changed the config meanwhile)
- * redoes the whole edit on the new config. */
+struct edit {
+	struct cmd_ctx *c;
+	const char *name, *path;
+};
+
+/* One attempt of a command on the live config: resolve the node, run
+ * the command, and say whether there is something to apply. */
+static int edit_cb(json_t *cfg, void *arg, char *err, size_t errlen)
+{
+	struct edit *e = arg;
+	struct cmd_ctx *c = e->c;
+	const struct command *cmd;
+	json_t *before;
+	bool changed;
+	int rc;
+
+	names_free(&c->msgs);
+	json_decref(c->cfg);
+	c->cfg = json_incref(cfg);
+	c->imported = false;
+	if (tree_resolve(cfg, c->cwd, e->path, &c->node, c->err, sizeof(c->err)) < 0)
+		return -CTL_USAGE;
+	/* Which command a name means depends on the node kind. */
+	cmd = cmd_find(e->name, c->node.kind);
+	if (!cmd) {
+		snprintf(c->err, sizeof(c->err), "%s: no such command at %.512s (try help)",
+			 e->name, c->node.path);
+		return -CTL_USAGE;
+	}
+	if (cmd->type != CMD_EDIT)
+		return (rc = cmd->run(c)) ? -rc : CTL_EDIT_SAME;
+	before = json_deep_copy(cfg);
+	rc = cmd->run(c);
+	changed = !json_equal(before, cfg);
+	json_decref(before);
+	if (rc)
+		return -rc;
+	if (!changed)
+		return CTL_EDIT_SAME;
+	return c->imported ? CTL_EDIT_IMPORTED : CTL_EDIT_CHANGED;
+}
+
+/* Reads the config, runs the command on it and, for an edit, applies the
+ * result; a conflict (someone changed the config meanwhile) redoes the
+ * whole command on the new config. */
 static int run_on_config(struct cmd_ctx *c, const char *name, const char *path)
 {
-	const struct command *cmd;
-	json_t *before = NULL;
-	json_int_t gen = 0;
-	bool conflict = false;
-	int rc = CTL_REFUSED;
+	static const struct ctl_budget budget = {
+		.attempts = APPLY_ATTEMPTS, .call_ms = CALL_TIMEOUT_MS,
+	};
+	struct edit e = { c, name, path };
+	struct ctl_update_res res;
+	int rc = connected(c->sess, c->err, sizeof(c->err));
 
-	for (int attempt = 0; attempt < APPLY_ATTEMPTS; attempt++) {
-		names_free(&c->msgs);
-		json_decref(c->cfg);
-		json_decref(before);
-		c->cfg = before = NULL;
-		rc = session_get_config(c->sess, &c->cfg, &gen, c->err, sizeof(c->err));
-		if (rc)
-			return rc;
-		if (tree_resolve(c->cfg, c->cwd, path, &c->node, c->err, sizeof(c->err)) < 0)
-			return CTL_USAGE;
-		/* Which command a name means depends on the node kind. */
-		cmd = cmd_find(name, c->node.kind);
-		if (!cmd) {
-			snprintf(c->err, sizeof(c->err), "%s: no such command at %.512s (try help)",
-				 name, c->node.path);
-			return CTL_USAGE;
-		}
-		before = json_deep_copy(c->cfg);
-		rc = cmd->run(c);
-		if (rc || cmd->type != CMD_EDIT || json_equal(before, c->cfg))
-			break;
-		rc = session_apply(c, c->cfg, gen, false, &conflict);
-		if (!conflict)
-			break;
-		conflict_pause(attempt);
+	if (rc)
+		return rc;
+	switch (ctl_update(c->sess->cl, edit_cb, &e, &budget, &res)) {
+	case CTL_UPDATE_APPLIED:
+		report_refused(c, res.answer);
+		json_decref(res.answer);
+		return CTL_OK;
+	case CTL_UPDATE_UNCHANGED:
+		return CTL_OK;
+	case CTL_UPDATE_EDIT_FAILED:
+		return -res.edit_rc;
+	case CTL_UPDATE_REFUSED:
+	case CTL_UPDATE_CONFLICT:
+		snprintf(c->err, sizeof(c->err), "%s", res.err);
+		return CTL_REFUSED;
+	case CTL_UPDATE_UNREACHABLE:
+		break;
 	}
-	if (conflict)
-		snprintf(c->err, sizeof(c->err), "the configuration kept changing under us "
-			 "(%d attempts); nothing was applied", APPLY_ATTEMPTS);
-	json_decref(before);
-	return rc;
+	snprintf(c->err, sizeof(c->err), "%s", res.err);
+	lost(c->sess);
+	return CTL_UNREACHABLE;
 }
 
 /* Any command of that name: whether it needs the daemon at all. */

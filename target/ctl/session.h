@@ -1,7 +1,7 @@
 /* tandemctl's conversation with tandemd: one connection, requests that
- * map the daemon's answers to exit codes, and the edit cycle
- * get_config -> edit -> apply_config (retried when someone else changed
- * the config in between). */
+ * map the daemon's answers to exit codes, and each command run through
+ * the edit cycle of ctl/update.h (get_config -> edit -> apply_config,
+ * retried when someone else changed the config in between). */
 #ifndef TANDEM_CTL_SESSION_H
 #define TANDEM_CTL_SESSION_H
 
@@ -27,14 +27,6 @@ int session_get_config(struct ctl_session *s, json_t **cfg, json_int_t *gen,
 		       char *err, size_t errlen);
 /* The daemon's config_path (from ping), for saveconfig with no FILE. */
 int session_config_path(struct ctl_session *s, char *out, size_t len, char *err, size_t errlen);
-
-/* apply_config with the generation the config was read at. On success the
- * daemon's changes and refusals are added to c->msgs. */
-int session_apply(struct cmd_ctx *c, json_t *cfg, json_int_t gen, bool skip_unsupported,
-		  bool *conflict);
-
-/* Sleeps a random while before retry number attempt+1 after a conflict. */
-void conflict_pause(int attempt);
 
 /* Runs one command line (PATH is where it runs, NULL for cwd) and prints
  * its output; returns the exit code. cwd is the shell's and may change. */

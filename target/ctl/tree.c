@@ -64,18 +64,6 @@ void names_free(struct names *l)
 	*l = (struct names){ 0 };
 }
 
-json_t *tree_array(json_t *obj, const char *key)
-{
-	json_t *a = json_object_get(obj, key);
-
-	if (json_is_array(a))
-		return a;
-	a = json_array();
-	if (json_object_set_new(obj, key, a) < 0)
-		return NULL;
-	return a;
-}
-
 json_int_t tree_int(json_t *obj, const char *key, json_int_t dflt)
 {
 	json_t *v = json_object_get(obj, key);
@@ -118,17 +106,6 @@ json_t *tree_find_so(json_t *cfg, const char *path)
 		if (!strcmp(p, path))
 			return so;
 	}
-	return NULL;
-}
-
-json_t *tree_find_lun(json_t *tpg, json_int_t index)
-{
-	json_t *lun;
-	size_t i;
-
-	json_array_foreach(json_object_get(tpg, "luns"), i, lun)
-		if (tree_int(lun, "index", -1) == index)
-			return lun;
 	return NULL;
 }
 

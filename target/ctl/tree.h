@@ -70,12 +70,10 @@ int tree_visit(json_t *cfg, const struct node *n, tree_visit_fn fn, void *ctx);
 int tree_children(json_t *cfg, const struct node *n, struct node **out, size_t *count);
 
 /* Helpers over the config's objects. */
-json_t *tree_array(json_t *obj, const char *key);	/* created when missing */
 json_int_t tree_int(json_t *obj, const char *key, json_int_t dflt);
 const char *tree_str(json_t *obj, const char *key);
 /* "/backstores/PLUGIN/NAME" of a storage object. */
 void tree_so_path(json_t *so, char *out, size_t len);
 json_t *tree_find_so(json_t *cfg, const char *path);
-json_t *tree_find_lun(json_t *tpg, json_int_t index);
 
 #endif

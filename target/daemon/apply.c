@@ -2,11 +2,13 @@
  * (docs/control-protocol.md). Everything that can fail happens before
  * anything changes: parsing, the checks on live objects, opening new
  * backstores, binding new portals. Then, in one step on the main thread,
+ * the LUs that carry on take their in-place settings (storage_live.h),
  * the new objects are published to the fabric and each worker is asked to
  * move its sessions onto them. The answer waits until the old objects are
  * released (every session moved or, for a TPG or ACL that went, logged
  * out), the LUs that lost their last LUN have no command left, and their
- * caches are flushed. Requests that arrive meanwhile wait their turn. */
+ * caches (and those of LUs that stopped caching writes) are flushed.
+ * Requests that arrive meanwhile wait their turn. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -21,6 +23,7 @@
 #include "daemon/config_dump.h"
 #include "daemon/ctl_server.h"
 #include "daemon/daemon.h"
+#include "daemon/storage_live.h"
 
 #define DRAIN_POLL_MS 10
 
@@ -30,10 +33,12 @@ struct queued {
 	json_t *body;
 };
 
-/* A LU whose last LUN went: wait for its commands, flush, maybe close. */
+/* A LU whose last LUN went: wait for its commands, flush, maybe close;
+ * or one whose write_back was turned off: flush what it cached. */
 struct drain {
 	struct scsi_lu *lu;
 	struct backstore *bs;
+	bool wait;			/* for its commands to end first */
 	bool close;			/* its storage object was removed */
 };
 
@@ -141,7 +146,7 @@ static void start_flush(struct apply *a)
 static bool drained(const struct apply *a)
 {
 	for (unsigned i = 0; i < a->ndrain; i++)
-		if (scsi_lu_inflight(a->drain[i].lu))
+		if (a->drain[i].wait && scsi_lu_inflight(a->drain[i].lu))
 			return false;
 	return true;
 }
@@ -180,7 +185,8 @@ static void old_released(struct objects *o)
 }
 
 /* After the take-over, old still owns the LUs of removed storage objects;
- * the live objects own the ones that stay, some of which lost every LUN. */
+ * the live objects own the ones that stay, some of which lost every LUN
+ * or stopped caching writes. */
 static int plan_drain(struct apply *a, struct objects *old, struct objects *now)
 {
 	a->drain = calloc(old->nstorage ? old->nstorage : 1, sizeof(*a->drain));
@@ -190,22 +196,43 @@ static int plan_drain(struct apply *a, struct objects *old, struct objects *now)
 		int j;
 		if (old->lus[i]) {
 			a->drain[a->ndrain++] = (struct drain){
-				.lu = old->lus[i], .bs = old->bs[i], .close = true,
+				.lu = old->lus[i], .bs = old->bs[i], .wait = true, .close = true,
 			};
 			continue;
 		}
 		j = objects_find_storage(now, old->cfg->storage[i].bs.name);
-		if (j >= 0 && config_lun_refs(old->cfg, i) && !config_lun_refs(now->cfg, (unsigned)j))
+		if (j < 0)
+			continue;
+		if (config_lun_refs(old->cfg, i) && !config_lun_refs(now->cfg, (unsigned)j))
 			a->drain[a->ndrain++] = (struct drain){
-				.lu = now->lus[j], .bs = now->bs[j],
+				.lu = now->lus[j], .bs = now->bs[j], .wait = true,
 			};
+		else if (old->cfg->storage[i].bs.write_back && !now->cfg->storage[j].bs.write_back)
+			a->drain[a->ndrain++] = (struct drain){ .lu = now->lus[j], .bs = now->bs[j] };
 	}
 	for (unsigned i = 0; i < a->ndrain; i++)
-		qb_log(LOG_INFO, "storage object %s: draining %llu command(s) before %s",
-		       a->drain[i].bs->cfg.name,
-		       (unsigned long long)scsi_lu_inflight(a->drain[i].lu),
-		       a->drain[i].close ? "closing it" : "flushing it");
+		if (a->drain[i].wait)
+			qb_log(LOG_INFO, "storage object %s: draining %llu command(s) before %s",
+			       a->drain[i].bs->cfg.name,
+			       (unsigned long long)scsi_lu_inflight(a->drain[i].lu),
+			       a->drain[i].close ? "closing it" : "flushing it");
+		else
+			qb_log(LOG_INFO, "storage object %s: write_back off, flushing what it cached",
+			       a->drain[i].bs->cfg.name);
 	return 0;
+}
+
+/* Before the take-over, while borrowed[] still says which LUs carry on. */
+static void apply_live_settings(struct objects *old, struct objects *now)
+{
+	for (unsigned i = 0; i < now->nstorage; i++) {
+		int j;
+		if (!now->borrowed[i])
+			continue;
+		j = objects_find_storage(old, now->cfg->storage[i].bs.name);
+		storage_apply_live(now->lus[i], now->bs[i], &old->cfg->storage[j],
+				   &now->cfg->storage[i]);
+	}
 }
 
 static void commit(struct apply *a, struct objects *now)
@@ -213,6 +240,7 @@ static void commit(struct apply *a, struct objects *now)
 	struct tandemd *d = a->d;
 	struct objects *old = d->live;
 
+	apply_live_settings(old, now);
 	objects_take_over(now, old);
 	now->inbox = &d->inbox;
 	old->on_released = old_released;

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/storage_live.h"
+
 /* Arrays whose elements are whole objects a skip may drop. */
 static bool droppable(const char *key, size_t len)
 {
@@ -105,33 +107,31 @@ struct tconfig *apply_parse(json_t *doc, bool skip, json_t *refused,
 	return NULL;
 }
 
-/* The first setting two versions of one storage object disagree on. */
-static const char *storage_diff(const struct cfg_storage *a, const struct cfg_storage *b)
+struct places {
+	char *buf;
+	size_t len, used;
+	unsigned n;
+};
+
+/* "IQN/tpgN/lunN" for each LUN that exports the object, comma separated. */
+static void add_place(const struct cfg_target *t, const struct cfg_tpg *g,
+		      const struct cfg_lun *l, void *arg)
 {
-	if (a->bs.kind != b->bs.kind)
-		return "plugin";
-	if (strcmp(a->bs.path, b->bs.path))
-		return "dev";
-	if (a->bs.size != b->bs.size)
-		return "size";
-	if (a->bs.block_size != b->bs.block_size)
-		return "attributes.block_size";
-	if (a->bs.write_back != b->bs.write_back)
-		return "write_back";
-	if (a->bs.readonly != b->bs.readonly)
-		return "readonly";
-	if (strcmp(a->wwn, b->wwn))
-		return "wwn";
-	if (memcmp(a->lu.naa, b->lu.naa, sizeof(a->lu.naa)))
-		return "naa";
-	if (strcmp(a->lu.vendor, b->lu.vendor) || strcmp(a->lu.product, b->lu.product) ||
-	    strcmp(a->lu.revision, b->lu.revision))
-		return "vendor_id, product_id or revision";
-	if (a->lu.pr_store != b->lu.pr_store || strcmp(a->lu.pr_store_dev, b->lu.pr_store_dev))
-		return "pr_store";
-	if (memcmp(a, b, sizeof(*a)))
-		return "attributes";
-	return NULL;
+	struct places *p = arg;
+	size_t room = p->len - p->used;
+	int w;
+
+	if (!room)
+		return;
+	w = snprintf(p->buf + p->used, room, "%s%s/tpg%u/lun%llu",
+		     p->n++ ? ", " : "", t->wwn, g->tag, (unsigned long long)l->index);
+	if (w < 0 || (size_t)w >= room) {
+		/* More LUNs than the line holds: say so rather than cut a name. */
+		memcpy(p->buf + p->len - 4, "...", 4);
+		p->used = p->len;
+		return;
+	}
+	p->used += (size_t)w;
 }
 
 int apply_check_live(const struct tconfig *live, const struct tconfig *want,
@@ -139,15 +139,24 @@ int apply_check_live(const struct tconfig *live, const struct tconfig *want,
 {
 	for (unsigned i = 0; i < want->nstorage; i++)
 		for (unsigned j = 0; j < live->nstorage; j++) {
-			const char *what;
-			if (strcmp(want->storage[i].bs.name, live->storage[j].bs.name))
+			const struct cfg_storage *s = &want->storage[i];
+			char where[256] = "";
+			struct places p = { where, sizeof(where), 0, 0 };
+			const char *what, *why;
+
+			if (strcmp(s->bs.name, live->storage[j].bs.name))
 				continue;
-			what = storage_diff(&live->storage[j], &want->storage[i]);
-			if (what) {
-				snprintf(err, errlen, "storage_objects[%u].%s: storage object \"%s\" is live and this setting cannot change while it exists; remove its LUNs and the object, then add it back",
-					 i, what, want->storage[i].bs.name);
-				return -1;
-			}
+			what = storage_fixed_change(&live->storage[j], s, &why);
+			if (!what)
+				continue;
+			config_lun_foreach(live, j, add_place, &p);
+			if (p.n)
+				snprintf(err, errlen, "storage_objects[%u].%s: cannot change while storage object \"%s\" is exported (%s): %s; remove its LUNs and the object, then add it back",
+					 i, what, s->bs.name, where, why);
+			else
+				snprintf(err, errlen, "storage_objects[%u].%s: cannot change while storage object \"%s\" is open: %s; no LUN exports it, so delete it and add it back",
+					 i, what, s->bs.name, why);
+			return -1;
 		}
 	return 0;
 }
@@ -305,6 +314,11 @@ unsigned apply_describe(const struct tconfig *live, const struct tconfig *want,
 		if (!had)
 			add(changes, &n, "storage object %s added", want->storage[j].bs.name);
 	}
+	for (unsigned i = 0; i < live->nstorage; i++)
+		for (unsigned j = 0; j < want->nstorage; j++)
+			if (!strcmp(live->storage[i].bs.name, want->storage[j].bs.name))
+				n += storage_describe_live(&live->storage[i], &want->storage[j],
+							   changes);
 	for (unsigned i = 0; i < live->ntargets; i++) {
 		const struct cfg_target *t = &live->targets[i];
 		if (!has_target(want, t->wwn)) {

@@ -106,5 +106,10 @@ struct tconfig *config_load(const char *path, char *err, size_t errlen);
 void config_free(struct tconfig *c);
 /* How many TPG LUNs map storage object number `storage`. */
 unsigned config_lun_refs(const struct tconfig *cfg, unsigned storage);
+/* Calls fn for each of them. */
+void config_lun_foreach(const struct tconfig *cfg, unsigned storage,
+			void (*fn)(const struct cfg_target *t, const struct cfg_tpg *g,
+				   const struct cfg_lun *l, void *arg),
+			void *arg);
 
 #endif

@@ -427,13 +427,31 @@ void cfg_naa_from_serial(const char *serial, uint8_t naa[16])
 	}
 }
 
+void config_lun_foreach(const struct tconfig *cfg, unsigned storage,
+			void (*fn)(const struct cfg_target *t, const struct cfg_tpg *g,
+				   const struct cfg_lun *l, void *arg),
+			void *arg)
+{
+	for (unsigned i = 0; i < cfg->ntargets; i++)
+		for (unsigned j = 0; j < cfg->targets[i].ntpgs; j++) {
+			const struct cfg_tpg *g = &cfg->targets[i].tpgs[j];
+
+			for (unsigned k = 0; k < g->nluns; k++)
+				if (g->luns[k].storage == storage)
+					fn(&cfg->targets[i], g, &g->luns[k], arg);
+		}
+}
+
+static void count_lun(const struct cfg_target *t, const struct cfg_tpg *g,
+		      const struct cfg_lun *l, void *arg)
+{
+	(*(unsigned *)arg)++;
+}
+
 unsigned config_lun_refs(const struct tconfig *cfg, unsigned storage)
 {
 	unsigned n = 0;
 
-	for (unsigned i = 0; i < cfg->ntargets; i++)
-		for (unsigned j = 0; j < cfg->targets[i].ntpgs; j++)
-			for (unsigned k = 0; k < cfg->targets[i].tpgs[j].nluns; k++)
-				n += cfg->targets[i].tpgs[j].luns[k].storage == storage;
+	config_lun_foreach(cfg, storage, count_lun, &n);
 	return n;
 }

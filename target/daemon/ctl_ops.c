@@ -69,13 +69,27 @@ static json_t *find_tpg_json(json_t *targets, const char *target, uint16_t tag)
 	return NULL;
 }
 
+struct session_lists {
+	json_t *targets;
+	json_t *discovery;
+};
+
+/* One entry of status: a normal session in its TPG's list, a discovery
+ * session (no target until it logs out) in the daemon's own list. */
 static void add_session(const struct iscsi_session_info *si, void *arg)
 {
-	json_t *targets = arg, *g, *conns, *s;
+	struct session_lists *l = arg;
+	json_t *list, *conns, *s;
 	char isid[13];
 
-	if (!si->target || !(g = find_tpg_json(targets, si->target, si->tag)))
-		return;		/* discovery, or a TPG being removed */
+	if (si->target) {
+		json_t *g = find_tpg_json(l->targets, si->target, si->tag);
+		if (!g)
+			return;		/* a TPG being removed */
+		list = json_object_get(g, "sessions");
+	} else {
+		list = l->discovery;
+	}
 	conns = json_array();
 	for (unsigned i = 0; i < si->nconns; i++) {
 		char local[INET6_ADDRSTRLEN + 8];
@@ -86,12 +100,15 @@ static void add_session(const struct iscsi_session_info *si, void *arg)
 	}
 	snprintf(isid, sizeof(isid), "%02x%02x%02x%02x%02x%02x", si->isid[0],
 		 si->isid[1], si->isid[2], si->isid[3], si->isid[4], si->isid[5]);
-	s = json_pack("{s:s,s:s,s:i,s:o}", "initiator", si->initiator, "isid", isid,
-		      "tsih", si->tsih, "connections", conns);
-	json_array_append_new(json_object_get(g, "sessions"), s);
+	s = json_pack("{s:s,s:s,s:s,s:i,s:s,s:i,s:o}", "type",
+		      si->target ? "normal" : "discovery", "initiator", si->initiator,
+		      "isid", isid, "tsih", si->tsih,
+		      "address", si->nconns ? si->conns[0].peer : "",
+		      "connection_count", (int)si->nconns, "connections", conns);
+	json_array_append_new(list, s);
 }
 
-static json_t *status_targets(struct tandemd *d)
+static json_t *status_targets(struct tandemd *d, json_t *discovery)
 {
 	const struct tconfig *cfg = d->live->cfg;
 	json_t *targets = json_array();
@@ -118,8 +135,16 @@ static json_t *status_targets(struct tandemd *d)
 		json_array_append_new(targets, json_pack("{s:s,s:o}", "name", t->wwn,
 							 "tpgs", tpgs));
 	}
-	iscsi_sessions_foreach(add_session, targets);
+	iscsi_sessions_foreach(add_session,
+			       &(struct session_lists){ targets, discovery });
 	return targets;
+}
+
+static void add_lun_ref(const struct cfg_target *t, const struct cfg_tpg *g,
+			const struct cfg_lun *l, void *arg)
+{
+	json_array_append_new(arg, json_pack("{s:s,s:i,s:I}", "target", t->wwn,
+					     "tpg", g->tag, "lun", (json_int_t)l->index));
 }
 
 static json_t *status_storage(struct tandemd *d)
@@ -134,12 +159,15 @@ static json_t *status_storage(struct tandemd *d)
 		const struct cfg_storage *s = &o->cfg->storage[i];
 		const struct scsi_lu *lu = o->lus[i];
 		const struct scsi_lu_stats *st = &lu->stats;
+		json_t *luns = json_array();
 
+		config_lun_foreach(o->cfg, i, add_lun_ref, luns);
 		json_array_append_new(arr, json_pack(
-			"{s:s,s:s,s:s,s:b,s:i,s:I,s:I,s:I,s:I,s:I,s:I}",
+			"{s:s,s:s,s:s,s:b,s:i,s:o,s:I,s:I,s:I,s:I,s:I,s:I}",
 			"name", s->bs.name, "plugin", plugin[s->bs.kind],
 			"dev", s->bs.kind == BS_RAMDISK ? "" : s->bs.path,
-			"attached", 1, "lun_refs", config_lun_refs(o->cfg, i),
+			"attached", json_array_size(luns) > 0,
+			"lun_refs", (int)json_array_size(luns), "luns", luns,
 			"inflight", (json_int_t)scsi_lu_inflight(lu),
 			"reads", (json_int_t)atomic_load(&st->read_cmds),
 			"writes", (json_int_t)atomic_load(&st->write_cmds),
@@ -152,9 +180,12 @@ static json_t *status_storage(struct tandemd *d)
 
 static void op_status(struct tandemd *d, struct ctl_request *req)
 {
-	ctl_reply(req, json_pack("{s:b,s:I,s:o,s:o}", "ok", 1,
+	json_t *discovery = json_array();
+	json_t *targets = status_targets(d, discovery);
+
+	ctl_reply(req, json_pack("{s:b,s:I,s:o,s:o,s:o}", "ok", 1,
 				 "generation", (json_int_t)d->generation,
-				 "targets", status_targets(d),
+				 "targets", targets, "discovery_sessions", discovery,
 				 "storage", status_storage(d)));
 }
 

@@ -7,6 +7,8 @@
 
 #include <qb/qblog.h>
 
+#include "daemon/storage_live.h"
+
 static int cmp_lun(const void *a, const void *b)
 {
 	const struct scsi_lun_entry *x = a, *y = b;
@@ -148,13 +150,14 @@ int objects_find_storage(const struct objects *o, const char *name)
 	return -1;
 }
 
-/* The same storage object, settings and all: its LU can carry on. */
+/* The same storage object, but for settings that change in place
+ * (storage_live.h): its LU carries on and takes them at commit. */
 static int borrowable(const struct objects *from, const struct cfg_storage *st)
 {
 	int j = objects_find_storage(from, st->bs.name);
 
 	if (j < 0 || !from->lus[j] ||
-	    memcmp(&from->cfg->storage[j], st, sizeof(*st)))
+	    storage_fixed_change(&from->cfg->storage[j], st, NULL))
 		return -1;
 	return j;
 }

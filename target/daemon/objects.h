@@ -28,8 +28,8 @@ struct objects {
 };
 
 /* Opens every backstore and builds every object; the LU of a storage
- * object identical (same name, same settings) in `from` is borrowed rather
- * than opened again. On failure everything opened is released and err
+ * object in `from` with the same name and fixed settings is borrowed
+ * rather than opened again (its in-place settings change at commit). On failure everything opened is released and err
  * says which object failed and why. */
 int objects_build(struct objects *o, struct tconfig *cfg, struct objects *from,
 		  char *err, size_t errlen);

@@ -130,3 +130,29 @@ build_target() {
 readcap() {
 	timeout 20 iscsi-readcapacity16 -i "$1" "iscsi://${3:+$3@}127.0.0.1:${4:-$PORT}/$IQN/$2"
 }
+
+# probe_start MODE ARGS...: tests/ctl/session_probe.py in the background,
+# holding its session until probe_finish; returns once it is logged in.
+probe_start() {
+	local i
+	rm -f "$WORK/ready" "$WORK/go"
+	python3 "$BATS_TEST_DIRNAME/session_probe.py" "$@" "$WORK/ready" "$WORK/go" \
+		>"$WORK/probe.out" 2>"$WORK/probe.err" 3>&- &
+	PROBE=$!
+	for ((i = 0; i < 100; i++)); do
+		[[ -e $WORK/ready ]] && return 0
+		kill -0 "$PROBE" 2>/dev/null || break
+		sleep 0.1
+	done
+	cat "$WORK/probe.err" >&2
+	return 1
+}
+
+# Lets the probe go on, waits for it; its report is in $WORK/probe.out.
+probe_finish() {
+	local rc=0
+	touch "$WORK/go"
+	wait "$PROBE" || rc=$?
+	cat "$WORK/probe.err" >&2
+	return "$rc"
+}

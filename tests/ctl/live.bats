@@ -124,3 +124,91 @@ for k in ("inflight", "reads", "writes", "read_bytes", "write_bytes", "errors"):
 	run readcap "$INI1" 0
 	[ "$status" -eq 0 ]
 }
+
+@test "an attribute that can change live does: the session keeps working and sees the new value and the unit attention" {
+	build_target
+	probe_start watch "$PORT" "$IQN" "$INI1"
+	run tctl /backstores/fileio/disk0 set attribute emulate_write_cache=1
+	[ "$status" -eq 0 ]
+	[[ $output == "Parameter emulate_write_cache is now '1'." ]]
+	run tctl --json status
+	python3 -c '
+import json, sys
+st = json.loads(sys.argv[1])
+s = [s for t in st["targets"] for g in t["tpgs"] for s in g["sessions"]]
+assert [x["initiator"] for x in s] == [sys.argv[2]], s
+' "$output" "$INI1"
+	probe_finish
+	python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["before"]["wce"] is False, r
+assert r["uas"] == [[6, 0x2A, 0x01]], r     # MODE PARAMETERS CHANGED
+assert r["after"]["wce"] is True, r
+assert r["io"] is True, r
+' "$WORK/probe.out"
+	run tctl /backstores/fileio/disk0 get attribute emulate_write_cache
+	[[ $output == "emulate_write_cache=1" ]]
+	run tctl ls /backstores/fileio
+	[[ $output == *"o- disk0 "*"write-back activated]"* ]]
+
+	# emulate_tpu: INQUIRY DATA HAS CHANGED and CAPACITY DATA HAS CHANGED.
+	probe_start watch "$PORT" "$IQN" "$INI1"
+	run tctl /backstores/fileio/disk0 set attribute emulate_tpu=1
+	[ "$status" -eq 0 ]
+	probe_finish
+	python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert (r["before"]["lbpu"], r["after"]["lbpu"]) == (False, True), r
+assert sorted(r["uas"]) == [[6, 0x2A, 0x09], [6, 0x3F, 0x03]], r
+assert r["io"] is True, r
+' "$WORK/probe.out"
+}
+
+@test "an attribute that cannot change live is refused naming it and why; nothing changes" {
+	build_target
+	tctl saveconfig "$WORK/before.json"
+	run tctl /backstores/fileio/disk0 set attribute block_size=4096
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"storage_objects[0].attributes.block_size: cannot change while storage object \"disk0\" is exported ($IQN/tpg1/lun0): initiators address the LU in blocks of this size"* ]]
+	tctl saveconfig "$WORK/after.json"
+	cmp "$WORK/before.json" "$WORK/after.json"
+	run readcap "$INI1" 0
+	[ "$status" -eq 0 ]
+	[[ $output == *"Total size:66060288"* ]]
+}
+
+@test "status: attached means exported (and says where); discovery sessions are listed" {
+	build_target
+	tctl /backstores/ramdisk create spare 1M
+	probe_start discovery "$PORT" "$INI2"
+	run tctl status
+	[ "$status" -eq 0 ]
+	echo "$output"
+	[[ $output == *"storage fileio/disk0 $WORK/disk0.img: attached, 1 LUN reference(s)"* ]]
+	[[ $output == *"  exported as /iscsi/$IQN/tpg1/luns/lun0"* ]]
+	[[ $output == *"storage ramdisk/spare (memory): not attached (no LUN maps it), 0 LUN reference(s)"* ]]
+	[[ $output == *"discovery session $INI2 from 127.0.0.1:"*", 1 connection(s)"* ]]
+	run tctl --json status
+	python3 -c '
+import json, sys
+st = json.loads(sys.argv[1])
+d = st["discovery_sessions"]
+assert len(d) == 1 and d[0]["type"] == "discovery" and d[0]["initiator"] == sys.argv[2], d
+assert d[0]["connection_count"] == 1 and d[0]["address"].startswith("127.0.0.1:"), d
+so = {s["name"]: s for s in st["storage"]}
+assert so["spare"]["attached"] is False and so["spare"]["luns"] == [], so["spare"]
+assert so["disk0"]["attached"] is True, so["disk0"]
+assert so["disk0"]["luns"] == [{"target": sys.argv[3], "tpg": 1, "lun": 0}], so["disk0"]
+' "$output" "$INI2" "$IQN"
+	probe_finish
+	local i
+	for ((i = 0; i < 50; i++)); do
+		run tctl status
+		[[ $output != *"discovery session"* ]] && break
+		sleep 0.1
+	done
+	[[ $output != *"discovery session"* ]]
+}

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -17,6 +18,7 @@ struct fixture {
 	json_t *cfg;
 	char err[CTL_ERR_MAX];
 	struct names msgs;
+	bool imported;
 };
 
 static int setup(void **state)
@@ -64,6 +66,7 @@ static int run(struct fixture *f, const char *path, const char *line)
 	snprintf(f->err, sizeof(f->err), "%s", c.err);
 	names_free(&f->msgs);
 	f->msgs = c.msgs;
+	f->imported = c.imported;
 	return rc;
 }
 
@@ -168,6 +171,95 @@ static void test_delete_cascades_like_rtslib(void **state)
 	assert_int_equal(run(f, "/iscsi", "delete " IQN), CTL_OK);
 	assert_int_equal(json_array_size(json_object_get(f->cfg, "targets")), 0);
 	assert_int_equal(run(f, "/iscsi", "delete " IQN), CTL_USAGE);
+}
+
+static void assert_msg(struct fixture *f, const char *want)
+{
+	for (size_t i = 0; i < f->msgs.n; i++)
+		if (!strcmp(f->msgs.v[i], want))
+			return;
+	fail_msg("no line '%s' (%zu lines, first '%s')", want, f->msgs.n,
+		 f->msgs.n ? f->msgs.v[0] : "");
+}
+
+static void test_delete_names_what_it_deletes(void **state)
+{
+	struct fixture *f = *state;
+
+	build(f);
+	assert_int_equal(run(f, TPG "/luns", "delete lun7"), CTL_USAGE);
+	assert_string_equal(f->err, "delete: lun='lun7': no such LUN");
+	assert_int_equal(run(f, TPG "/luns", "delete lunX"), CTL_USAGE);
+	assert_string_equal(f->err, "delete: lun='lunX' is not a number in 0..16383");
+	assert_int_equal(run(f, TPG "/acls/" INI, "delete mapped_lun=mapped_lun3"), CTL_OK);
+	assert_msg(f, "Deleted Mapped LUN 3.");
+	assert_int_equal(run(f, TPG "/acls/" INI, "delete 3"), CTL_USAGE);
+	assert_string_equal(f->err, "delete: mapped_lun='3': no such mapped LUN");
+	assert_int_equal(run(f, TPG "/luns", "delete 3"), CTL_OK);
+	assert_msg(f, "Deleted LUN 3.");
+	assert_int_equal(run(f, TPG "/acls", "delete wwn=" INI), CTL_OK);
+	assert_msg(f, "Deleted Node ACL " INI ".");
+	assert_int_equal(run(f, TPG "/acls", "delete " INI), CTL_USAGE);
+	assert_string_equal(f->err, "delete: wwn='" INI "': no such ACL");
+	assert_int_equal(run(f, "/iscsi/" IQN, "delete tpg2"), CTL_USAGE);
+	assert_string_equal(f->err, "delete: tag='tpg2': no such TPG");
+	assert_int_equal(run(f, "/iscsi/" IQN, "delete 1"), CTL_OK);
+	assert_msg(f, "Deleted TPG 1.");
+	assert_int_equal(run(f, "/iscsi", "delete " IQN), CTL_OK);
+	assert_msg(f, "Deleted Target " IQN ".");
+	assert_int_equal(run(f, "/iscsi", "delete " IQN), CTL_USAGE);
+	assert_string_equal(f->err, "delete: wwn='" IQN "': no such target");
+}
+
+/* rtslib's write_back is emulate_write_cache: setting one sets both. */
+static void test_write_cache_attribute_sets_write_back(void **state)
+{
+	struct fixture *f = *state;
+	json_t *so;
+
+	build(f);
+	so = json_array_get(json_object_get(f->cfg, "storage_objects"), 0);
+	assert_int_equal(run(f, "/backstores/fileio/disk0", "set attribute emulate_write_cache=1"),
+			 CTL_OK);
+	assert_true(json_is_true(json_object_get(so, "write_back")));
+	assert_int_equal(run(f, "/backstores/fileio/disk0", "set attribute emulate_write_cache=0"),
+			 CTL_OK);
+	assert_true(json_is_false(json_object_get(so, "write_back")));
+	/* A ramdisk has no write_back key for tandemd to refuse. */
+	so = json_array_get(json_object_get(f->cfg, "storage_objects"), 1);
+	assert_int_equal(run(f, "/backstores/ramdisk/rd0", "set attribute emulate_write_cache=1"),
+			 CTL_OK);
+	assert_null(json_object_get(so, "write_back"));
+}
+
+static void test_restore_and_clear_edit_the_config(void **state)
+{
+	struct fixture *f = *state;
+	char path[] = "/tmp/test_ctl_tree.XXXXXX", line[128];
+	int fd = mkstemp(path);
+	FILE *fp;
+
+	assert_true(fd >= 0);
+	fp = fdopen(fd, "w");
+	assert_non_null(fp);
+	fputs("{\"storage_objects\": [{\"plugin\": \"ramdisk\", \"name\": \"r9\", "
+	      "\"size\": 1048576}], \"targets\": []}", fp);
+	fclose(fp);
+	build(f);
+	snprintf(line, sizeof(line), "restoreconfig %s", path);
+	assert_int_equal(run(f, "/", line), CTL_USAGE);
+	assert_non_null(strstr(f->err, "not restoring"));
+	assert_int_equal(json_array_size(json_object_get(f->cfg, "storage_objects")), 2);
+	snprintf(line, sizeof(line), "restoreconfig %s clear_existing", path);
+	assert_int_equal(run(f, "/", line), CTL_OK);
+	unlink(path);
+	assert_true(f->imported);
+	assert_int_equal(json_array_size(json_object_get(f->cfg, "storage_objects")), 1);
+	assert_int_equal(json_array_size(json_object_get(f->cfg, "targets")), 0);
+	assert_int_equal(run(f, "/", "clearconfig"), CTL_USAGE);
+	assert_int_equal(run(f, "/", "clearconfig confirm=true"), CTL_OK);
+	assert_false(f->imported);
+	assert_int_equal(json_array_size(json_object_get(f->cfg, "storage_objects")), 0);
 }
 
 static void test_set_and_get_groups(void **state)
@@ -292,6 +384,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_arguments_are_named, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_luns_and_acls_map_each_other, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_delete_cascades_like_rtslib, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_delete_names_what_it_deletes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_cache_attribute_sets_write_back, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_restore_and_clear_edit_the_config, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_set_and_get_groups, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_portals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resolve_relative_paths, setup, teardown),

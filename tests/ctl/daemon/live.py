@@ -31,6 +31,7 @@ ADDR = "127.0.0.1"
 INI_S = "iqn.2026-11.org.tandem:ctl-s"
 INI_A = "iqn.2026-11.org.tandem:ctl-a"
 INI_B = "iqn.2026-11.org.tandem:ctl-b"
+INI_D = "iqn.2026-11.org.tandem:ctl-d"
 MiB = 1024 * 1024
 
 
@@ -44,6 +45,15 @@ def file_so(work, name, uuid):
         f.truncate(64 * MiB)
     return {"plugin": "fileio", "name": name, "dev": os.path.join(work, name),
             "size": 64 * MiB, "write_back": False, "wwn": uuid(), "pr_store": "none"}
+
+
+# Sense keys of the unit attentions a live storage object change posts.
+UA_MODE_CHANGED = (6, 0x2A, 0x01)
+UA_CAPACITY_CHANGED = (6, 0x2A, 0x09)
+UA_INQUIRY_CHANGED = (6, 0x3F, 0x03)
+CDB_VPD_LBP = bytes([0x12, 1, 0xB2, 0, 64, 0])
+CDB_READ_CAPACITY16 = bytes([0x9E, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 32, 0, 0])
+CDB_MODE_SENSE_CACHING = bytes([0x1A, 0x08, 0x08, 0, 252, 0])
 
 
 def so_path(name):
@@ -163,6 +173,21 @@ class Checks:
         n = struct.unpack(">I", r.data[:4])[0] // 8
         return r, sorted(struct.unpack(">H", r.data[8 + 8 * i:10 + 8 * i])[0] & 0x3FFF
                          for i in range(n))
+
+    def pending_uas(self, c, lun=0):
+        """The unit attentions queued for the nexus, taken with TEST UNIT
+        READY until it is GOOD."""
+        seen = []
+        for _ in range(6):
+            t = self.tur(c, lun)
+            if t.status == 0:
+                return seen
+            seen.append(t.sense_key())
+        return seen + ["never GOOD"]
+
+    @staticmethod
+    def so_of(cfg, name):
+        return [s for s in cfg["storage_objects"] if s["name"] == name][0]
 
     def tpg_of(self, cfg, iqn):
         return [t for t in cfg["targets"] if t["wwn"] == iqn][0]["tpgs"][0]
@@ -311,6 +336,92 @@ class Checks:
             self.ok("the log says the LU was drained", "storage object file1: draining"
                     in f.read(), "no drain line")
 
+    def lbp_state(self, c, lun=0):
+        """(LBPU of the Logical Block Provisioning VPD page, LBPME of READ
+        CAPACITY (16), 3PC of standard INQUIRY), or the failing status."""
+        vpd = c.scsi(CDB_VPD_LBP, lun=lun, read_len=64)
+        cap = c.scsi(CDB_READ_CAPACITY16, lun=lun, read_len=32)
+        inq = c.scsi(ic.cdb_inquiry(), lun=lun, read_len=96)
+        if vpd.status or cap.status or inq.status:
+            return ("status", vpd.status, cap.status, inq.status)
+        return (bool(vpd.data[5] & 0x80), bool(cap.data[14] & 0x80),
+                bool(inq.data[5] & 0x08))
+
+    def check_live_attributes(self, c):
+        c.clear_ua(0)
+        before = self.call({"op": "get_config"})
+        was = self.lbp_state(c)
+        self.ok("ram0 starts without UNMAP and with EXTENDED COPY (LBPU 0, LBPME 0, "
+                "3PC 1)", was == (False, False, True), was)
+        cfg = json.loads(json.dumps(before["config"]))
+        attrs = self.so_of(cfg, "ram0")["attributes"]
+        attrs["emulate_tpu"] = 1
+        attrs["emulate_3pc"] = 0
+        r = self.apply(cfg, generation=before["generation"])
+        changes = r.get("changes", [])
+        self.ok("apply_config changes emulate_tpu and emulate_3pc of an exported LU in "
+                "place", r.get("ok") and r.get("generation") == before["generation"] + 1
+                and "storage object ram0: attributes.emulate_tpu 0 -> 1" in changes
+                and "storage object ram0: attributes.emulate_3pc 1 -> 0" in changes
+                and not any("ram0 removed" in x or "ram0 added" in x for x in changes), r)
+        uas = self.pending_uas(c)
+        self.ok("the session gets INQUIRY DATA HAS CHANGED and CAPACITY DATA HAS "
+                "CHANGED", sorted(uas) == sorted([UA_INQUIRY_CHANGED, UA_CAPACITY_CHANGED]),
+                uas)
+        now = self.lbp_state(c)
+        self.ok("the same session then sees the new values (LBPU 1, LBPME 1, 3PC 0)",
+                now == (True, True, False), now)
+        rd = c.scsi(ic.cdb_read10(0, 8), lun=0, read_len=4096)
+        self.ok("the session keeps working: READ on the same connection",
+                rd.status == 0 and len(rd.data) == 4096, rd.sense_key())
+        cfg = self.config()
+        self.so_of(cfg, "ram0")["attributes"]["emulate_3pc"] = 1
+        r = self.apply(cfg)
+        uas = self.pending_uas(c)
+        self.ok("turning emulate_3pc back on posts INQUIRY DATA HAS CHANGED alone",
+                r.get("ok") and uas == [UA_INQUIRY_CHANGED], (r, uas))
+
+    def check_write_back(self, a):
+        """file0 is INI_A's LUN 0; a ramdisk has no write_back to turn."""
+        if RAMDISK_ONLY:
+            return
+
+        def wce():
+            m = a.scsi(CDB_MODE_SENSE_CACHING, lun=0, read_len=252)
+            if m.status:
+                return ("status", m.status, m.sense_key())
+            return bool(m.data[4 + m.data[3] + 2] & 0x04)
+
+        def set_wb(on):
+            cfg = self.config()
+            so = self.so_of(cfg, "file0")
+            so["write_back"] = on
+            so["attributes"]["emulate_write_cache"] = int(on)
+            return self.apply(cfg)
+
+        a.clear_ua(0)
+        self.ok("file0 starts write-through (WCE 0)", wce() is False, wce())
+        r = set_wb(True)
+        self.ok("apply_config turns write_back on in place", r.get("ok") and any(
+            x.startswith("storage object file0: write_back true") for x in r.get("changes", [])),
+            r)
+        uas = self.pending_uas(a)
+        self.ok("the session gets MODE PARAMETERS CHANGED", uas == [UA_MODE_CHANGED], uas)
+        self.ok("the caching mode page then says WCE 1", wce() is True, wce())
+        wr = a.scsi(ic.cdb_write10(8, 1), lun=0, write=b"\xa5" * 512)
+        rd = a.scsi(ic.cdb_read10(8, 1), lun=0, read_len=512)
+        self.ok("the session keeps working: WRITE and READ back",
+                wr.status == 0 and rd.status == 0 and rd.data == b"\xa5" * 512,
+                (wr.sense_key(), rd.sense_key()))
+        r = set_wb(False)
+        uas = self.pending_uas(a)
+        self.ok("turning it off: MODE PARAMETERS CHANGED, WCE 0", r.get("ok") and
+                uas == [UA_MODE_CHANGED] and wce() is False, (r, uas))
+        with open(self.log) as f:
+            self.ok("the log says the cache was flushed",
+                    "storage object file0: write_back off, flushing" in f.read(),
+                    "no flush line")
+
     def check_acl_chap(self):
         acl_iqn = self.iqn + "-acl"
         a, ra = self.login(INI_A, acl_iqn)
@@ -421,12 +532,24 @@ class Checks:
         self.ok("a bad config is refused naming the JSON path",
                 not r.get("ok") and r.get("error", "").startswith(
                     "targets[0].tpgs[0].luns[") and "storage_object" in r["error"], r)
-        cfg = json.loads(json.dumps(before["config"]))
-        cfg["storage_objects"][0]["size"] = 32 * MiB
-        r = self.apply(cfg)
-        self.ok("a setting a live storage object cannot change is refused",
-                not r.get("ok") and r.get("error", "").startswith(
-                    "storage_objects[0].size:"), r)
+        exported = 'storage object "ram0" is exported (%s/tpg1/lun0): ' % self.iqn
+        for key, value, why in (("size", 32 * MiB, "without losing what it holds"),
+                                ("attributes.block_size", 4096, "blocks of this size"),
+                                ("wwn", "0f6ea8a2-3b8b-4a55-9c0e-3a3f2b1c0d9e",
+                                 "multipath would take it for another disk")):
+            cfg = json.loads(json.dumps(before["config"]))
+            so = cfg["storage_objects"][0]
+            if "." in key:
+                so["attributes"][key.split(".")[1]] = value
+            else:
+                so[key] = value
+            r = self.apply(cfg)
+            err = r.get("error", "")
+            self.ok("%s of an exported storage object is refused naming the attribute, "
+                    "the LUN and why" % key,
+                    not r.get("ok") and err.startswith("storage_objects[0].%s: cannot change "
+                                                       "while %s" % (key, exported))
+                    and why in err, r)
         r = self.apply(before["config"], generation=before["generation"] - 1)
         self.ok("a stale generation is refused as a conflict",
                 not r.get("ok") and r.get("conflict") is True, r)
@@ -454,6 +577,59 @@ class Checks:
                 len(paths) == 2 and "storage object ram5 added" in r.get("changes", []),
                 r)
 
+    def check_unexported(self):
+        """ram7 and ram8 (check_concurrent: one of them) have no LUN."""
+        st = self.status()
+        by = {x["name"]: x for x in st["storage"]}
+        spare = [n for n in ("ram7", "ram8") if n in by]
+        self.ok("status: an exported object is attached and says where",
+                by["ram0"]["attached"] is True and by["ram0"]["lun_refs"] == 1 and
+                by["ram0"]["luns"] == [{"target": self.iqn, "tpg": 1, "lun": 0}], by["ram0"])
+        if not self.ok("status: an object no LUN maps is not attached", len(spare) == 1 and
+                       by[spare[0]]["attached"] is False and by[spare[0]]["luns"] == [] and
+                       by[spare[0]]["lun_refs"] == 0, [by.get(n) for n in spare]):
+            return
+        before = self.call({"op": "get_config"})
+        cfg = json.loads(json.dumps(before["config"]))
+        self.so_of(cfg, spare[0])["size"] = 8 * MiB
+        r = self.apply(cfg)
+        self.ok("a fixed setting of an object no LUN exports is refused with the way "
+                "out", not r.get("ok") and 'storage object "%s" is open: ' % spare[0]
+                in r.get("error", "") and "delete it and add it back" in r["error"], r)
+        self.ok("and nothing changed", self.call({"op": "get_config"}) == before,
+                "configuration or generation moved")
+
+    def check_discovery_status(self):
+        d = ic.Conn(ADDR, self.port)
+        r = d.login(INI_D, discovery=True)
+        if not self.ok("a discovery login", r.ok, r.status):
+            d.close()
+            return
+        st = self.status()
+        found = [x for x in st.get("discovery_sessions", []) if x["initiator"] == INI_D]
+        addr = "%s:%d" % d.s.getsockname()[:2]
+        self.ok("status lists the discovery session: initiator, address, one "
+                "connection, type discovery", len(found) == 1 and
+                found[0]["type"] == "discovery" and found[0]["address"] == addr and
+                found[0]["connection_count"] == 1 and
+                found[0]["connections"][0]["peer"] == addr, st.get("discovery_sessions"))
+        normal = [x for t in st["targets"] for g in t["tpgs"] for x in g["sessions"]]
+        self.ok("normal sessions say so, with their address and connection count",
+                normal and all(x["type"] == "normal" and x["connection_count"] ==
+                               len(x["connections"]) and x["address"] ==
+                               x["connections"][0]["peer"] for x in normal), normal)
+        d.logout()
+        d.close()
+        gone = False
+        for _ in range(50):
+            st = self.status()
+            if not [x for x in st["discovery_sessions"] if x["initiator"] == INI_D]:
+                gone = True
+                break
+            time.sleep(0.05)
+        self.ok("the discovery session leaves status once it logged out", gone,
+                st["discovery_sessions"])
+
     def check_concurrent(self):
         base = self.call({"op": "get_config"})
         procs = []
@@ -477,9 +653,13 @@ class Checks:
         self.check_round_trip()
         c = self.check_status_session()
         if c:
+            self.check_discovery_status()
             self.check_add_lun(c)
             self.check_remove_lun_inflight(c)
+            self.check_live_attributes(c)
         a, b = self.check_acl_chap()
+        if a:
+            self.check_write_back(a)
         if b:
             self.check_acl_delete(b)
         if c:
@@ -489,6 +669,7 @@ class Checks:
         self.check_refusals()
         self.check_skip_unsupported()
         self.check_concurrent()
+        self.check_unexported()
         if c:
             t = self.tur(c, 0)
             if t.status == 2:
