@@ -199,7 +199,7 @@ struct iscsi_conn {
 	struct list_head txq;
 	struct tx_pdu *tx_free;
 	unsigned tx_allocated;
-	bool close_after_tx;		/* logout or login failure */
+	bool close_after_tx;		/* conn_close_after_tx() */
 	bool rx_paused;			/* no free task: stop reading */
 	struct ev_deferred resume_d;
 	struct ev_deferred flush_d;	/* tx_schedule() */
@@ -229,8 +229,24 @@ struct iscsi_conn {
 	int closing;
 };
 
-/* conn.c */
+/* conn.c: a connection's life */
+void conn_enter_ffp(struct iscsi_conn *c);
 void conn_close(struct iscsi_conn *c, const char *why);
+/* A task left the SCSI core; frees a closed connection when it was the last. */
+void conn_exec_ended(struct iscsi_conn *c);
+
+/* conn_rx.c: the receive path */
+/* The socket's epoll callback: reads and handles PDUs, then flushes. */
+void conn_cb(struct ev_handler *h, uint32_t events);
+/* Points the data segment of the PDU being read (c->seg_len bytes, checked
+ * against the negotiated limit already) at c->segbuf, growing it; 0 or -1. */
+int conn_segbuf_reserve(struct iscsi_conn *c);
+void conn_resume_rx(struct iscsi_conn *c);
+/* The CmdSN of the non-SCSI request being read (NOP-Out, Logout): false
+ * when it lies outside the window and the PDU is dropped. */
+bool conn_take_cmdsn(struct iscsi_conn *c);
+
+/* conn_tx.c: the transmit path */
 struct tx_pdu *tx_get(struct iscsi_conn *c);
 void tx_put(struct iscsi_conn *c, struct tx_pdu *p);
 /* Finishes p's digests and queues it; data may be NULL. */
@@ -239,22 +255,31 @@ void tx_flush(struct iscsi_conn *c);
 /* Flushes at the end of this loop iteration: the responses of every
  * command that completed in it leave in one writev. */
 void tx_schedule(struct iscsi_conn *c);
+/* Releases every queued PDU unsent (their sent callbacks run). */
+void tx_discard(struct iscsi_conn *c);
+/* Frees the connection's spare PDUs. */
+void tx_pool_free(struct iscsi_conn *c);
+/* Flushes, and closes c once everything queued has left: the only way to
+ * ask for that, since only a flush acts on it. */
+void conn_close_after_tx(struct iscsi_conn *c);
 void conn_send_reject(struct iscsi_conn *c, const uint8_t *bhs, uint8_t reason);
-/* Points the data segment of the PDU being read (c->seg_len bytes, checked
- * against the negotiated limit already) at c->segbuf, growing it; 0 or -1. */
-int conn_segbuf_reserve(struct iscsi_conn *c);
 /* Fills the SN fields every target PDU carries and advances StatSN when
  * the PDU carries status. */
 void conn_stamp(struct iscsi_conn *c, uint8_t *hdr, bool has_status);
-void conn_enter_ffp(struct iscsi_conn *c);
-void conn_resume_rx(struct iscsi_conn *c);
-/* A task left the SCSI core; frees a closed connection when it was the last. */
-void conn_exec_ended(struct iscsi_conn *c);
 
-/* login.c */
+/* liveness.c: NOP-Out answers, NOP-In pings, timeouts */
+void nop_pdu(struct iscsi_conn *c);
+/* The monotonic clock, in seconds. */
+time_t now_s(void);
+
+/* logout.c */
+void logout_pdu(struct iscsi_conn *c);
+
+/* login.c (login.h: the rest of the login phase) */
 int login_begin(struct iscsi_conn *c);	/* prepares c->segbuf for the PDU */
 void login_pdu(struct iscsi_conn *c);
 void login_free(struct iscsi_conn *c);
+/* login_identity.c */
 bool login_portal_serves(const struct iscsi_tpg *tpg,
 			 const struct sockaddr_storage *local);
 /* A login in progress moves to a new registry, or is closed when what it
@@ -342,6 +367,5 @@ const struct scsi_lun_table *tpg_luns_for(const struct iscsi_tpg *tpg,
 					  const struct iscsi_acl *acl);
 const struct iscsi_acl *tpg_find_acl(const struct iscsi_tpg *tpg,
 				     const char *iname);
-time_t now_s(void);
 
 #endif

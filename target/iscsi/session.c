@@ -323,8 +323,7 @@ static void session_logout(struct iscsi_session *s, const char *why)
 		p->hdr[36] = 1;			/* logout requested */
 		put_be16(p->hdr + 42, 0);	/* Parameter3: log out now */
 		tx_queue(c, p, NULL, 0);
-		c->close_after_tx = true;
-		tx_flush(c);
+		conn_close_after_tx(c);
 	}
 }
 

@@ -12,11 +12,8 @@ static void tmf_respond(struct iscsi_task *tmf)
 {
 	struct iscsi_conn *c = tmf->conn;
 	struct tx_pdu *p = tx_get(c);
+	bool cold_reset = tmf->flags == ISCSI_TMF_TARGET_COLD_RESET;
 
-	/* Set before the flush, which is what acts on it: a response sent
-	 * from the abort's completion has no later flush to close after. */
-	if (tmf->flags == ISCSI_TMF_TARGET_COLD_RESET)
-		c->close_after_tx = true;
 	if (p) {
 		p->hdr[0] = ISCSI_OP_TMF_RSP;
 		p->hdr[1] = ISCSI_FLAG_FINAL;
@@ -27,7 +24,10 @@ static void tmf_respond(struct iscsi_task *tmf)
 	}
 	/* The TMF's own task goes first: a cold reset's flush closes c. */
 	task_put(tmf);
-	tx_flush(c);
+	if (cold_reset)
+		conn_close_after_tx(c);
+	else
+		tx_flush(c);
 }
 
 /* Every task the TMF aborted is gone (posted by the last one to go). */

@@ -47,12 +47,9 @@
 # compares with tests/conformance/tgt.results, as a check of the harness
 # itself; it writes the result as tier "conformance-tgt", which `make check`
 # does not count.
-set -u
-BUILD=${1:-build}
-HERE=$(cd "$(dirname "$0")" && pwd)
-. "$HERE/../lib/result.sh"
-. "$HERE/../lib/target.sh"
+. "$(dirname "$0")/../lib/tier.sh"
 . "$HERE/lib.sh"
+tier_on_exit conf_cleanup
 
 TARGET=${TARGET:-tandemd}
 OUT=${CONFORMANCE_OUT:-$HERE/out}
@@ -60,16 +57,6 @@ BUDGET=${CONFORMANCE_BUDGET:-480}
 SAN_SLOWDOWN=${CONFORMANCE_SAN_SLOWDOWN:-3}	# assumed sanitizer/plain time ratio
 EXPECTED_DIR=${CONFORMANCE_EXPECTED_DIR:-$HERE}
 VARIANTS=${CONFORMANCE_VARIANTS:-plain sanitizer}	# for update-expected.sh: "plain"
-WORK=
-
-cleanup() {
-	conf_cleanup
-	target_stop_all
-	[[ -n $WORK ]] && rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
 
 # The tier's saveconfig.json: conf_config_write OUT PORT MPATH-PORT RO-PORT
 # LUN 0 = ramdisk ram0, LUN 1 = fileio file0 on $WORK/file0.img: the LUs
@@ -350,8 +337,7 @@ main() {
 		result_write
 		return
 	fi
-	WORK=$(mktemp -d "${TMPDIR:-/tmp}/tandem-conformance.XXXXXX") || {
-		result_fail "cannot create a temporary directory"; result_write; return; }
+	tier_workdir conformance
 	mkdir -p "$OUT" && find "$OUT" -maxdepth 1 -type f -delete || {
 		result_fail "cannot create $OUT"; result_write; return; }
 	LISTING="$OUT/listing"

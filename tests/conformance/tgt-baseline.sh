@@ -9,29 +9,18 @@
 # and tests/conformance/tgt.summary (date, versions, command, totals, per
 # family and per suite), and prints the summary. Needs root (tgtd).
 # docs/conformance.md quotes these figures.
-set -u
-HERE=$(cd "$(dirname "$0")" && pwd)
-. "$HERE/../lib/target.sh"
+. "$(dirname "$0")/../lib/tier.sh"
 . "$HERE/lib.sh"
+tier_on_exit conf_cleanup
 
 RESULTS=${TGT_RESULTS:-$HERE/tgt.results}
 SUMMARY=${TGT_SUMMARY:-$HERE/tgt.summary}
-WORK=
-
-cleanup() {
-	conf_cleanup
-	target_stop_all
-	[[ -n $WORK ]] && rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
 
 die() { echo "tgt-baseline: $*" >&2; exit 1; }
 
 conf_have_tools || exit 1
 command -v tgtd >/dev/null || die "tgtd not installed (package tgt; make deps)"
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/tandem-tgt.XXXXXX") || die "cannot create a temporary directory"
+tier_workdir tgt-baseline
 conf_listing "$WORK/listing" || exit 1
 truncate -s "$CONF_LU_SIZE" "$WORK/lun1.img" || die "cannot create the backing file"
 port=$(target_free_port) || exit 1

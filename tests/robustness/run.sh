@@ -2,23 +2,17 @@
 # Robustness tier: hostile input against the ASan+UBSan build (hostile.py,
 # one counted test per case), and a valgrind run of the plain build that
 # serves real I/O and must exit clean on SIGTERM. Only 127.0.0.1 is used.
-set -u
-BUILD=${1:-build}
-HERE=$(cd "$(dirname "$0")" && pwd)
-. "$HERE/../lib/result.sh"
-. "$HERE/../lib/target.sh"
+. "$(dirname "$0")/../lib/tier.sh"
 result_init robustness
-
-work=$(mktemp -d)
-trap 'target_stop_all; rm -rf "$work"' EXIT
+tier_workdir robustness
 IQN=iqn.2026-11.org.tandem:robustness
 
 start() {	# start BIN
 	local port
 	port=$(target_free_port) || return 1
-	tandem_config_write "$work/config.json" "$port" "$IQN" \
+	tandem_config_write "$WORK/config.json" "$port" "$IQN" \
 		"ramdisk:ram0:16777216:$(target_uuid)" || return 1
-	tandemd_start "$1" "$work/config.json" "$work/sock" "$work/$(basename "$1").log" \
+	tandemd_start "$1" "$WORK/config.json" "$WORK/sock" "$WORK/$(basename "$1").log" \
 		"$port" "$IQN"
 }
 
@@ -26,20 +20,9 @@ start() {	# start BIN
 if start "$BUILD/tandemd-san"; then
 	out=$(timeout 300 python3 "$HERE/hostile.py" 127.0.0.1 "$TARGET_PORT" "$IQN" 0 2>&1)
 	echo "$out"
-	while IFS= read -r line; do
-		case $line in
-		"PASS "*) result_pass "${line#PASS }" ;;
-		"FAIL "*) result_fail "${line#FAIL }" ;;
-		esac
-	done <<<"$out"
+	tier_count_cases "$out"
 	grep -q '^PASS\|^FAIL' <<<"$out" || result_fail "hostile.py" "ran no case: $out"
-	log=$TARGET_LOG
-	if target_stop && target_sanitizer_check "$log"; then
-		result_pass "tandemd-san exits 0 on SIGTERM with no sanitizer report"
-	else
-		result_fail "tandemd-san exits 0 on SIGTERM with no sanitizer report" \
-			"rc=${TARGET_RC:-?}; $(tail -n 5 "$log" | tr '\n' ' ')"
-	fi
+	tier_stop_san "tandemd-san exits 0 on SIGTERM with no sanitizer report"
 else
 	result_fail "tandemd-san starts" "$(target_log_tail 2>/dev/null)"
 fi
@@ -47,13 +30,13 @@ fi
 # 2. valgrind: real I/O, then a clean exit with nothing leaked.
 if command -v valgrind >/dev/null; then
 	port=$(target_free_port)
-	tandem_config_write "$work/vg.json" "$port" "$IQN" \
+	tandem_config_write "$WORK/vg.json" "$port" "$IQN" \
 		"ramdisk:ram0:16777216:$(target_uuid)"
-	vglog=$work/valgrind.log
+	vglog=$WORK/valgrind.log
 	valgrind -q --leak-check=full --show-leak-kinds=definite,indirect \
 		--errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
-		--log-file="$vglog" "$BUILD/tandemd" -f -c "$work/vg.json" \
-		>"$work/vg-daemon.log" 2>&1 &
+		--log-file="$vglog" "$BUILD/tandemd" -f -c "$WORK/vg.json" \
+		>"$WORK/vg-daemon.log" 2>&1 &
 	vgpid=$!
 	for _ in $(seq 1 120); do
 		[[ -n $(ss -Htln "sport = :$port" 2>/dev/null) ]] && break
@@ -63,8 +46,8 @@ if command -v valgrind >/dev/null; then
 	ok=1
 	timeout 120 iscsi-inq "$url" >/dev/null 2>&1 || ok=0
 	timeout 120 qemu-io -f raw -c 'write -P 0x5a 0 1M' -c 'read -P 0x5a 0 1M' "$url" \
-		>"$work/qemu-io.log" 2>&1 || ok=0
-	grep -q 'Pattern verification failed' "$work/qemu-io.log" && ok=0
+		>"$WORK/qemu-io.log" 2>&1 || ok=0
+	grep -q 'Pattern verification failed' "$WORK/qemu-io.log" && ok=0
 	kill -TERM "$vgpid"
 	wait "$vgpid"
 	rc=$?
