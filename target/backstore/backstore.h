@@ -11,6 +11,7 @@
 #define TANDEM_BACKSTORE_BACKSTORE_H
 
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -57,8 +58,10 @@ struct bs_config {
 	 * KiB, e.g. 4096 over 512-byte blocks for a 512e LU; 0 = what the
 	 * device says (block) or block_size. */
 	uint32_t phys_block_size;
-	bool write_back;	/* fileio: buffered writes, flushed on SYNC CACHE
-				   or FUA; false = write-through */
+	/* fileio: buffered writes, flushed on SYNC CACHE or FUA; false =
+	 * write-through. Changes while the backstore runs (the daemon turns
+	 * it off live): read it with bs_write_back(). */
+	atomic_bool write_back;
 	bool readonly;
 };
 
@@ -86,6 +89,15 @@ struct backstore {
 	int fd;			/* fileio, block; -1 otherwise */
 	void *priv;		/* kind-specific state */
 };
+
+/* Relaxed: a write that still reads true after write-back was turned off
+ * comes from an initiator that has not yet been told WCE=0, so it still
+ * flushes with SYNCHRONIZE CACHE; the worker that tells it (MODE SENSE)
+ * reads WCE with acquire, which orders this load after the change. */
+static inline bool bs_write_back(const struct backstore *bs)
+{
+	return atomic_load_explicit(&bs->cfg.write_back, memory_order_relaxed);
+}
 
 /* Opens the backing store described by cfg. On failure returns NULL and
  * writes into err what failed and why (naming the path or field). */

@@ -18,7 +18,7 @@ const char *bs_file_type(mode_t mode);
 
 /* Queues io for an fd backstore (bs->fd) on ring; the SQE goes to the
  * kernel with the next bs_ring_submit() and io->done runs from
- * bs_ring_reap(). Writes carry RWF_DSYNC unless bs->cfg.write_back and the
+ * bs_ring_reap(). Writes carry RWF_DSYNC unless bs_write_back(bs) and the
  * io is not FUA; DISCARD and WRITE_ZEROES are followed by an fdatasync in
  * the same cases. */
 void bs_ring_queue(struct bs_ring *ring, struct backstore *bs,

@@ -413,7 +413,7 @@ void bs_ring_queue(struct bs_ring *r, struct backstore *bs, struct bs_io *io)
 	q->done = 0;
 	q->retries = 0;
 	q->next = NO_REQ;
-	q->durable = !bs->cfg.write_back || (io->flags & BS_F_FUA);
+	q->durable = !bs_write_back(bs) || (io->flags & BS_F_FUA);
 	switch (io->op) {
 	case BS_OP_READ:
 	case BS_OP_WRITE:

@@ -146,10 +146,14 @@ int apply_check_live(const struct tconfig *live, const struct tconfig *want,
 
 			if (strcmp(s->bs.name, live->storage[j].bs.name))
 				continue;
-			what = storage_fixed_change(&live->storage[j], s, &why);
-			if (!what)
-				continue;
 			config_lun_foreach(live, j, add_place, &p);
+			what = storage_fixed_change(&live->storage[j], s, &why);
+			if (!what) {
+				if (p.n && storage_check_exported(&live->storage[j], s, i, where,
+								  err, errlen) < 0)
+					return -1;
+				continue;
+			}
 			if (p.n)
 				snprintf(err, errlen, "storage_objects[%u].%s: cannot change while storage object \"%s\" is exported (%s): %s; remove its LUNs and the object, then add it back",
 					 i, what, s->bs.name, where, why);

@@ -18,8 +18,9 @@
 struct tconfig *apply_parse(json_t *doc, bool skip, json_t *refused,
 			    char *err, size_t errlen);
 /* -1 with err set if a storage object of both configurations differs in
- * a setting that cannot change while it is open (storage_live.h): the
- * error names the JSON path, the LUNs exporting it, and why. */
+ * a setting that cannot change while it is open, or while a LUN exports
+ * it (storage_live.h): the error names the JSON path, the LUNs exporting
+ * it, and why. */
 int apply_check_live(const struct tconfig *live, const struct tconfig *want,
 		     char *err, size_t errlen);
 /* Appends one string per change from live to want; returns how many. */

@@ -384,7 +384,7 @@ static int parse_so(struct cfg_ctx *c, json_t *o, struct cfg_storage *s,
 		[BS_RAMDISK] = so_ramdisk_keys, [BS_FILEIO] = so_fileio_keys,
 		[BS_BLOCK] = so_block_keys,
 	};
-	bool ignored, wce_set = false, nullio = false;
+	bool ignored, wce_set = false, nullio = false, write_back = false;
 	uint64_t pbs = 0;
 	json_t *attrs;
 	size_t mark;
@@ -427,7 +427,7 @@ static int parse_so(struct cfg_ctx *c, json_t *o, struct cfg_storage *s,
 	    cfg_get_bool(c, o, "buffered_mode", &ignored, NULL) < 0 ||
 	    cfg_get_bool(c, o, "aio", &ignored, NULL) < 0 ||
 	    cfg_get_bool(c, o, "readonly", &s->bs.readonly, NULL) < 0 ||
-	    cfg_get_bool(c, o, "write_back", &s->bs.write_back, NULL) < 0 ||
+	    cfg_get_bool(c, o, "write_back", &write_back, NULL) < 0 ||
 	    cfg_get_bool(c, o, "nullio", &nullio, NULL) < 0)
 		return -1;
 	if (nullio) {
@@ -435,6 +435,7 @@ static int parse_so(struct cfg_ctx *c, json_t *o, struct cfg_storage *s,
 		return cfg_fail(c, "nullio ramdisks are not supported (tandem's ramdisk keeps what is written)");
 	}
 	s->lu.readonly = s->bs.readonly;
+	s->bs.write_back = write_back;
 	switch (s->bs.kind) {
 	case BS_BLOCK:
 		/* A block object's size is the device's. */

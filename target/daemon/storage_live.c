@@ -1,5 +1,6 @@
 #include "daemon/storage_live.h"
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -53,7 +54,7 @@ static const struct fixed fixed[] = {
  * command from that I_T nexus). */
 struct live_flag {
 	const char *key;
-	size_t off;		/* a bool in struct scsi_lu_config */
+	size_t off;		/* an atomic_bool in struct scsi_lu_config */
 	uint16_t ua[2];		/* 0: none */
 };
 
@@ -75,9 +76,20 @@ static const struct live_flag live_flags[] = {
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
+static bool flag_get(const struct scsi_lu_config *c, const struct live_flag *f)
+{
+	return atomic_load_explicit((const atomic_bool *)((const char *)c + f->off),
+				    memory_order_relaxed);
+}
+
+static void flag_set(struct scsi_lu_config *c, const struct live_flag *f, bool v)
+{
+	atomic_store_explicit((atomic_bool *)((char *)c + f->off), v, memory_order_relaxed);
+}
+
 static bool lu_flag(const struct cfg_storage *s, const struct live_flag *f)
 {
-	return *(const bool *)((const char *)&s->lu + f->off);
+	return flag_get(&s->lu, f);
 }
 
 static bool field_differs(const struct cfg_storage *a, const struct cfg_storage *b,
@@ -98,7 +110,7 @@ const char *storage_fixed_change(const struct cfg_storage *live,
 	same.bs.write_back = live->bs.write_back;
 	same.lu.write_cache = live->lu.write_cache;
 	for (size_t i = 0; i < NELEM(live_flags); i++)
-		*(bool *)((char *)&same.lu + live_flags[i].off) = lu_flag(live, &live_flags[i]);
+		flag_set(&same.lu, &live_flags[i], lu_flag(live, &live_flags[i]));
 	if (!memcmp(live, &same, sizeof(same)))
 		return NULL;
 	for (size_t i = 0; i < NELEM(fixed); i++)
@@ -140,13 +152,20 @@ unsigned storage_describe_live(const struct cfg_storage *live,
 	return n;
 }
 
-/* Workers read these flags without a lock while they run commands, so
- * each is one atomic store; the unit attention that follows is posted
- * under the LU's lock, which every command takes at setup, so a command
- * that sees the attention sees the new value too. */
-static void store_flag(bool *p, bool v)
+int storage_check_exported(const struct cfg_storage *live, const struct cfg_storage *want,
+			   unsigned index, const char *luns, char *err, size_t errlen)
 {
-	__atomic_store_n(p, v, __ATOMIC_RELEASE);
+	/* An initiator reads WCE when it discovers the LU and, Linux at
+	 * least, not on MODE PARAMETERS CHANGED: told nothing of a cache, it
+	 * would never send SYNCHRONIZE CACHE. Turning the cache off is safe
+	 * either way: an initiator that believes it is on flushes for
+	 * nothing. */
+	if (live->bs.write_back || !want->bs.write_back)
+		return 0;
+	snprintf(err, errlen,
+		 "storage_objects[%u].write_back: cannot turn on (attribute emulate_write_cache) while storage object \"%s\" is exported (%s): an initiator reads the write cache setting (WCE, caching mode page) when it discovers the LU, Linux again only on a rescan, and believing there is no cache it never sends SYNCHRONIZE CACHE, so a crash would lose writes it was told were done; remove its LUNs, turn it on, then export it again: initiators read the new setting when they next log in or rescan the LUN",
+		 index, want->bs.name, luns);
+	return -1;
 }
 
 static void add_ua(uint16_t *ua, unsigned *n, uint16_t code)
@@ -163,15 +182,19 @@ void storage_apply_live(struct scsi_lu *lu, struct backstore *bs,
 	uint16_t ua[NELEM(live_flags) * 2 + 1];
 	unsigned nua = 0;
 
-	/* The order keeps every write the initiator was told is durable
-	 * durable: off, the backstore writes through before WCE=0 is
-	 * reported; on, WCE=1 is reported before the backstore caches. */
+	/* Workers read these without a lock while they run commands. The
+	 * unit attentions are posted under the LU's lock, which every command
+	 * takes at setup, so a command that sees one sees the new values.
+	 * Off: the backstore writes through before WCE=0 can be reported (the
+	 * release store pairs with MODE SENSE's acquire load). On: only on an
+	 * object no LUN exports (storage_check_exported), so no command runs
+	 * on it, and initiators read WCE=1 when it is exported again. */
 	if (was->bs.write_back && !want->bs.write_back) {
-		store_flag(&bs->cfg.write_back, false);
-		store_flag(&lu->cfg.write_cache, false);
+		atomic_store_explicit(&bs->cfg.write_back, false, memory_order_relaxed);
+		atomic_store_explicit(&lu->cfg.write_cache, false, memory_order_release);
 	} else if (!was->bs.write_back && want->bs.write_back) {
-		store_flag(&lu->cfg.write_cache, true);
-		store_flag(&bs->cfg.write_back, true);
+		atomic_store_explicit(&lu->cfg.write_cache, true, memory_order_relaxed);
+		atomic_store_explicit(&bs->cfg.write_back, true, memory_order_relaxed);
 	}
 	if (was->bs.write_back != want->bs.write_back)
 		add_ua(ua, &nua, UA_MODE_PARAMETERS_CHANGED);
@@ -180,7 +203,7 @@ void storage_apply_live(struct scsi_lu *lu, struct backstore *bs,
 
 		if (lu_flag(was, f) == lu_flag(want, f))
 			continue;
-		store_flag((bool *)((char *)&lu->cfg + f->off), lu_flag(want, f));
+		flag_set(&lu->cfg, f, lu_flag(want, f));
 		for (size_t k = 0; k < NELEM(f->ua) && f->ua[k]; k++)
 			add_ua(ua, &nua, f->ua[k]);
 	}

@@ -4,7 +4,9 @@
  * and its unit attention state, takes the new value, and every I_T nexus
  * that addressed it gets the unit attention SPC-4 asks for. The others are
  * what initiators and the peer node identify the LU by, or what its data
- * and reservation store are laid out by; they are refused with the reason. */
+ * and reservation store are laid out by; they are refused with the reason.
+ * write_back changes in place too, but goes on only while no LUN exports
+ * the object: initiators do not look for a cache that appears. */
 #ifndef TANDEM_DAEMON_STORAGE_LIVE_H
 #define TANDEM_DAEMON_STORAGE_LIVE_H
 
@@ -21,6 +23,13 @@
  * every difference can be made in place. why may be NULL. */
 const char *storage_fixed_change(const struct cfg_storage *live,
 				 const struct cfg_storage *want, const char **why);
+
+/* For an object that live exports (luns: its LUNs, as the message names
+ * them), and whose fixed settings want keeps: -1 with err set when want
+ * changes an in-place setting that may not change while initiators use
+ * the LU, i.e. turns write_back on. index: the object's place in want. */
+int storage_check_exported(const struct cfg_storage *live, const struct cfg_storage *want,
+			   unsigned index, const char *luns, char *err, size_t errlen);
 
 /* Appends one line per setting that changes in place; returns how many. */
 unsigned storage_describe_live(const struct cfg_storage *live,

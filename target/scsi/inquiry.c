@@ -36,7 +36,7 @@ static void put_padded(uint8_t *p, const char *s, size_t width)
 /* Every page but the Third-party Copy one, which exists with emulate_3pc. */
 static bool vpd_offered(const struct scsi_lu *lu, uint8_t page)
 {
-	if (page == VPD_THIRD_PARTY_COPY && !lu->cfg.emulate_3pc)
+	if (page == VPD_THIRD_PARTY_COPY && !scsi_lu_emulate_3pc(lu))
 		return false;
 	for (unsigned i = 0; i < ARRAY_SIZE(vpd_pages); i++)
 		if (vpd_pages[i] == page)
@@ -70,7 +70,7 @@ static size_t inq_standard(const struct scsi_lu *lu, uint8_t *p)
 	p[3] = 0x12;			/* HISUP, response data format 2 */
 	p[4] = STD_INQ_LEN - 5;
 	p[5] = 0x10;			/* TPGS 01b: implicit ALUA */
-	if (lu && lu->cfg.emulate_3pc)
+	if (lu && scsi_lu_emulate_3pc(lu))
 		p[5] |= 0x08;		/* 3PC */
 	p[7] = 0x02;			/* CMDQUE */
 	put_padded(p + 8, lu ? lu->cfg.vendor : "", 8);
@@ -182,7 +182,7 @@ static size_t vpd_block_limits(const struct scsi_lu *lu, uint8_t *p)
 	p[5] = SBC_MAX_CAW_BLOCKS;
 	put_be16(p + 6, (uint16_t)blocks_per_physical(lu));
 	put_be32(p + 8, max_xfer);
-	if (lu->cfg.emulate_tpu) {
+	if (scsi_lu_emulate_tpu(lu)) {
 		put_be32(p + 20, SBC_MAX_UNMAP_BLOCKS);
 		put_be32(p + 24, SBC_MAX_UNMAP_DESCRIPTORS);
 		put_be32(p + 28, blocks_per_physical(lu));
@@ -214,13 +214,13 @@ static size_t vpd_block_dev_char(const struct scsi_lu *lu, uint8_t *p)
 static size_t vpd_lb_provisioning(const struct scsi_lu *lu, uint8_t *p)
 {
 	memset(p + 4, 0, 4);
-	if (lu->cfg.emulate_tpu) {
+	if (scsi_lu_emulate_tpu(lu)) {
 		p[5] = 0x80;		/* LBPU */
 		if (lu->bs->can_discard)
 			p[5] |= 0x04;	/* LBPRZ */
 		p[6] = 0x02;		/* provisioning type: thin */
 	}
-	if (lu->cfg.emulate_tpws)
+	if (scsi_lu_emulate_tpws(lu))
 		p[5] |= 0x60;		/* LBPWS, LBPWS10 */
 	return 8;
 }

@@ -25,7 +25,7 @@ struct mode_page {
  * not something an initiator may flip. */
 static void caching_fill(const struct scsi_lu *lu, bool dflt, uint8_t *p)
 {
-	if (lu->cfg.write_cache)
+	if (scsi_lu_write_cache(lu))
 		p[2] |= 0x04;		/* WCE */
 }
 

@@ -186,9 +186,9 @@ bool scsi_op_supported(const struct scsi_op *op, const struct scsi_lu *lu)
 		return scsi_sanitize_supported(op, lu);
 	if ((op->flags & OPF_ATOMIC) && !sbc_max_atomic_blocks(lu))
 		return false;
-	if ((op->flags & OPF_3PC) && !lu->cfg.emulate_3pc)
+	if ((op->flags & OPF_3PC) && !scsi_lu_emulate_3pc(lu))
 		return false;
-	return !(op->flags & OPF_TPU) || lu->cfg.emulate_tpu;
+	return !(op->flags & OPF_TPU) || scsi_lu_emulate_tpu(lu);
 }
 
 bool scsi_opcode_supported(uint8_t opcode, const struct scsi_lu *lu)

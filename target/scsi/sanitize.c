@@ -356,12 +356,12 @@ bool scsi_sanitize_sense(const struct scsi_lu *lu, struct scsi_sense *s)
 
 bool scsi_sanitize_supported(const struct scsi_op *op, const struct scsi_lu *lu)
 {
-	if (!lu->cfg.emulate_sanitize)
+	if (!scsi_lu_emulate_sanitize(lu))
 		return false;
 	/* BLOCK ERASE is a discard of everything: offered where a discard
 	 * really frees the blocks and reads back zeroes, and the LU says it
 	 * is thin-provisioned, so GET LBA STATUS and LBPRZ mean something. */
 	if (op->sa == SANITIZE_BLOCK_ERASE)
-		return lu->cfg.emulate_tpu && lu->bs->can_discard;
+		return scsi_lu_emulate_tpu(lu) && lu->bs->can_discard;
 	return true;
 }

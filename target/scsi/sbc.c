@@ -53,7 +53,7 @@ void sbc_read_capacity16(struct scsi_cmd *cmd)
 	put_be64(rsp, lu->nblocks - 1);
 	put_be32(rsp + 8, lu->block_size);
 	rsp[13] = lbppbe(lu);
-	if (lu->cfg.emulate_tpu) {
+	if (scsi_lu_emulate_tpu(lu)) {
 		rsp[14] = 0x80;			/* LBPME */
 		if (lu->bs->can_discard)
 			rsp[14] |= 0x40;	/* LBPRZ */

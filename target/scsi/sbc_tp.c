@@ -114,7 +114,7 @@ int sbc_setup_write_same(struct scsi_cmd *cmd)
 	if (sbc_check_lba(cmd, lba, n, false) < 0)
 		return -1;
 	if (cmd->cdb[1] & 0x08) {
-		if (!cmd->lu->cfg.emulate_tpws)
+		if (!scsi_lu_emulate_tpws(cmd->lu))
 			return scsi_fail_cdb(cmd, 1, 3);
 		cmd->flags |= CMDF_UNMAP;
 	}

@@ -134,13 +134,15 @@ struct scsi_lu_config {
 	char revision[5];
 	char serial[65];		/* unit serial number (VPD 80h) */
 	uint8_t naa[16];		/* NAA IEEE Registered Extended (type 6) */
-	bool write_cache;		/* WCE reported and honoured (fileio
+	/* The atomic flags change on a running LU (daemon/storage_live.c)
+	 * while workers read them: read them through scsi_lu_*() below. */
+	atomic_bool write_cache;	/* WCE reported and honoured (fileio
 					   write-back only) */
 	bool readonly;
-	bool emulate_tpu;		/* UNMAP */
-	bool emulate_tpws;		/* WRITE SAME with UNMAP */
-	bool emulate_3pc;		/* EXTENDED COPY, RECEIVE COPY RESULTS */
-	bool emulate_sanitize;		/* SANITIZE: initiators may wipe it */
+	atomic_bool emulate_tpu;	/* UNMAP */
+	atomic_bool emulate_tpws;	/* WRITE SAME with UNMAP */
+	atomic_bool emulate_3pc;	/* EXTENDED COPY, RECEIVE COPY RESULTS */
+	atomic_bool emulate_sanitize;	/* SANITIZE: initiators may wipe it */
 	enum scsi_pr_store pr_store;
 	char pr_store_dev[PATH_MAX];	/* EXTERNAL: block device or file */
 	/* Attach as after a power loss of the whole cluster: registrations
@@ -169,6 +171,39 @@ struct scsi_lu {
 	struct scsi_lu_stats stats;
 	void *core;			/* core-private extension */
 };
+
+/* The flags that change while the LU runs. Relaxed: a command reads each
+ * once or twice and a change is told to initiators by a unit attention,
+ * posted under lu->lock, which every command takes at setup, so a command
+ * that saw the attention sees the new values. */
+static inline bool scsi_lu_emulate_tpu(const struct scsi_lu *lu)
+{
+	return atomic_load_explicit(&lu->cfg.emulate_tpu, memory_order_relaxed);
+}
+
+static inline bool scsi_lu_emulate_tpws(const struct scsi_lu *lu)
+{
+	return atomic_load_explicit(&lu->cfg.emulate_tpws, memory_order_relaxed);
+}
+
+static inline bool scsi_lu_emulate_3pc(const struct scsi_lu *lu)
+{
+	return atomic_load_explicit(&lu->cfg.emulate_3pc, memory_order_relaxed);
+}
+
+static inline bool scsi_lu_emulate_sanitize(const struct scsi_lu *lu)
+{
+	return atomic_load_explicit(&lu->cfg.emulate_sanitize, memory_order_relaxed);
+}
+
+/* WCE as MODE SENSE reports it. Acquire, paired with the release store of
+ * storage_live.c, which turns the backstore's write-back off first: a
+ * worker that reported WCE=0 then writes through, even before the unit
+ * attention is posted. */
+static inline bool scsi_lu_write_cache(const struct scsi_lu *lu)
+{
+	return atomic_load_explicit(&lu->cfg.write_cache, memory_order_acquire);
+}
 
 /* Creates a LU over an opened backstore; NULL with err set on failure. */
 struct scsi_lu *scsi_lu_create(struct backstore *bs,

@@ -127,10 +127,11 @@ for k in ("inflight", "reads", "writes", "read_bytes", "write_bytes", "errors"):
 
 @test "an attribute that can change live does: the session keeps working and sees the new value and the unit attention" {
 	build_target
+	# emulate_tpu: INQUIRY DATA HAS CHANGED and CAPACITY DATA HAS CHANGED.
 	probe_start watch "$PORT" "$IQN" "$INI1"
-	run tctl /backstores/fileio/disk0 set attribute emulate_write_cache=1
+	run tctl /backstores/fileio/disk0 set attribute emulate_tpu=1
 	[ "$status" -eq 0 ]
-	[[ $output == "Parameter emulate_write_cache is now '1'." ]]
+	[[ $output == "Parameter emulate_tpu is now '1'." ]]
 	run tctl --json status
 	python3 -c '
 import json, sys
@@ -142,28 +143,70 @@ assert [x["initiator"] for x in s] == [sys.argv[2]], s
 	python3 -c '
 import json, sys
 r = json.load(open(sys.argv[1]))
-assert r["before"]["wce"] is False, r
-assert r["uas"] == [[6, 0x2A, 0x01]], r     # MODE PARAMETERS CHANGED
-assert r["after"]["wce"] is True, r
-assert r["io"] is True, r
-' "$WORK/probe.out"
-	run tctl /backstores/fileio/disk0 get attribute emulate_write_cache
-	[[ $output == "emulate_write_cache=1" ]]
-	run tctl ls /backstores/fileio
-	[[ $output == *"o- disk0 "*"write-back activated]"* ]]
-
-	# emulate_tpu: INQUIRY DATA HAS CHANGED and CAPACITY DATA HAS CHANGED.
-	probe_start watch "$PORT" "$IQN" "$INI1"
-	run tctl /backstores/fileio/disk0 set attribute emulate_tpu=1
-	[ "$status" -eq 0 ]
-	probe_finish
-	python3 -c '
-import json, sys
-r = json.load(open(sys.argv[1]))
 assert (r["before"]["lbpu"], r["after"]["lbpu"]) == (False, True), r
 assert sorted(r["uas"]) == [[6, 0x2A, 0x09], [6, 0x3F, 0x03]], r
 assert r["io"] is True, r
 ' "$WORK/probe.out"
+	run tctl /backstores/fileio/disk0 get attribute emulate_tpu
+	[[ $output == "emulate_tpu=1" ]]
+}
+
+@test "write_back cannot be turned on while a LUN exports the object: refused naming it, the LUN and the way out; nothing changes" {
+	build_target
+	tctl saveconfig "$WORK/before.json"
+	probe_start watch "$PORT" "$IQN" "$INI1"
+	run tctl /backstores/fileio/disk0 set attribute emulate_write_cache=1
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"storage_objects[0].write_back: cannot turn on (attribute emulate_write_cache) while storage object \"disk0\" is exported ($IQN/tpg1/lun0): "*"never sends SYNCHRONIZE CACHE"*"remove its LUNs, turn it on, then export it again: initiators read the new setting when they next log in or rescan the LUN"* ]]
+	probe_finish
+	# No unit attention, WCE still 0, and the session still writes.
+	python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert (r["before"]["wce"], r["after"]["wce"]) == (False, False), r
+assert r["uas"] == [], r
+assert r["io"] is True, r
+' "$WORK/probe.out"
+	tctl saveconfig "$WORK/after.json"
+	cmp "$WORK/before.json" "$WORK/after.json"
+	run tctl ls /backstores/fileio
+	[[ $output == *"o- disk0 "*"write-thru activated]"* ]]
+}
+
+@test "write_back: on while unexported, seen by the next login once exported again; off live flushes and posts MODE PARAMETERS CHANGED" {
+	build_target
+	run tctl "/iscsi/$IQN/tpg1/luns" delete lun0
+	[ "$status" -eq 0 ]
+	run tctl /backstores/fileio/disk0 set attribute emulate_write_cache=1
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == "Parameter emulate_write_cache is now '1'." ]]
+	run tctl "/iscsi/$IQN/tpg1/luns" create /backstores/fileio/disk0 lun0
+	[ "$status" -eq 0 ]
+	run tctl ls /backstores/fileio
+	[[ $output == *"o- disk0 "*"write-back activated]"* ]]
+
+	# A new login reads WCE 1; turning the cache off reaches it live.
+	probe_start watch "$PORT" "$IQN" "$INI1"
+	run tctl /backstores/fileio/disk0 set attribute emulate_write_cache=0
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == "Parameter emulate_write_cache is now '0'." ]]
+	probe_finish
+	python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["before"]["wce"] is True, r
+assert r["uas"] == [[6, 0x2A, 0x01]], r     # MODE PARAMETERS CHANGED
+assert r["after"]["wce"] is False, r
+assert r["io"] is True, r
+' "$WORK/probe.out"
+	grep -q "storage object disk0: write_back off, flushing what it cached" "$WORK/tandemd.log"
+	run tctl /backstores/fileio/disk0 get attribute emulate_write_cache
+	[[ $output == "emulate_write_cache=0" ]]
+	run tctl ls /backstores/fileio
+	[[ $output == *"o- disk0 "*"write-thru activated]"* ]]
 }
 
 @test "an attribute that cannot change live is refused naming it and why; nothing changes" {

@@ -51,6 +51,7 @@ def file_so(work, name, uuid):
 UA_MODE_CHANGED = (6, 0x2A, 0x01)
 UA_CAPACITY_CHANGED = (6, 0x2A, 0x09)
 UA_INQUIRY_CHANGED = (6, 0x3F, 0x03)
+UA_POWER_ON = (6, 0x29, 0x00)
 CDB_VPD_LBP = bytes([0x12, 1, 0xB2, 0, 64, 0])
 CDB_READ_CAPACITY16 = bytes([0x9E, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 32, 0, 0])
 CDB_MODE_SENSE_CACHING = bytes([0x1A, 0x08, 0x08, 0, 252, 0])
@@ -382,41 +383,91 @@ class Checks:
                 r.get("ok") and uas == [UA_INQUIRY_CHANGED], (r, uas))
 
     def check_write_back(self, a):
-        """file0 is INI_A's LUN 0; a ramdisk has no write_back to turn."""
+        """file0 is LUN 0 of INI_A and INI_B; a ramdisk has no write_back to
+        turn. On while exported is refused; the way out (unexport, turn it
+        on, export again) works; off while exported changes live."""
         if RAMDISK_ONLY:
             return
+        acl_iqn = self.iqn + "-acl"
 
-        def wce():
-            m = a.scsi(CDB_MODE_SENSE_CACHING, lun=0, read_len=252)
+        def wce(conn):
+            m = conn.scsi(CDB_MODE_SENSE_CACHING, lun=0, read_len=252)
             if m.status:
                 return ("status", m.status, m.sense_key())
             return bool(m.data[4 + m.data[3] + 2] & 0x04)
 
-        def set_wb(on):
-            cfg = self.config()
+        def with_wb(cfg, on):
             so = self.so_of(cfg, "file0")
             so["write_back"] = on
             so["attributes"]["emulate_write_cache"] = int(on)
-            return self.apply(cfg)
+            return cfg
 
         a.clear_ua(0)
-        self.ok("file0 starts write-through (WCE 0)", wce() is False, wce())
-        r = set_wb(True)
-        self.ok("apply_config turns write_back on in place", r.get("ok") and any(
-            x.startswith("storage object file0: write_back true") for x in r.get("changes", [])),
-            r)
+        self.ok("file0 starts write-through (WCE 0)", wce(a) is False, wce(a))
+        before = self.call({"op": "get_config"})
+        index = [s["name"] for s in before["config"]["storage_objects"]].index("file0")
+        r = self.apply(with_wb(json.loads(json.dumps(before["config"])), True))
+        err = r.get("error", "")
+        self.ok("turning write_back on while a LUN exports the object is refused naming "
+                "the key, the LUN, why and the way out",
+                not r.get("ok") and err.startswith(
+                    'storage_objects[%d].write_back: cannot turn on (attribute '
+                    'emulate_write_cache) while storage object "file0" is exported '
+                    '(%s/tpg1/lun0): ' % (index, acl_iqn)) and
+                "never sends SYNCHRONIZE CACHE" in err and
+                err.endswith("remove its LUNs, turn it on, then export it again: "
+                             "initiators read the new setting when they next log in "
+                             "or rescan the LUN"), r)
         uas = self.pending_uas(a)
-        self.ok("the session gets MODE PARAMETERS CHANGED", uas == [UA_MODE_CHANGED], uas)
-        self.ok("the caching mode page then says WCE 1", wce() is True, wce())
+        self.ok("and nothing changed: configuration, generation, no unit attention, "
+                "WCE 0", self.call({"op": "get_config"}) == before and uas == [] and
+                wce(a) is False, (uas, wce(a)))
+
+        # The way out, one step at a time, as tandemctl takes it.
+        exported = self.tpg_of(before["config"], acl_iqn)
+        cfg = self.config()
+        tpg = self.tpg_of(cfg, acl_iqn)
+        tpg["luns"] = []
+        for acl in tpg["node_acls"]:
+            acl["mapped_luns"] = []
+        r = self.apply(cfg)
+        self.ok("file0's LUN removed", r.get("ok"), r)
+        r = self.apply(with_wb(self.config(), True))
+        changes = r.get("changes", [])
+        self.ok("with no LUN exporting it, write_back turns on in place",
+                r.get("ok") and any(x.startswith("storage object file0: write_back true")
+                                    for x in changes) and
+                not any("file0 removed" in x or "file0 added" in x for x in changes), r)
+        cfg = self.config()
+        tpg = self.tpg_of(cfg, acl_iqn)
+        tpg["luns"] = exported["luns"]
+        mapped = {x["node_wwn"]: x["mapped_luns"] for x in exported["node_acls"]}
+        for acl in tpg["node_acls"]:
+            acl["mapped_luns"] = mapped[acl["node_wwn"]]
+        r = self.apply(cfg)
+        self.ok("file0 exported again", r.get("ok"), r)
+        n, rn = self.login(INI_A, acl_iqn, isid=5,
+                           chap={"user": "usera", "secret": "secret-a-123"})
+        if self.ok("a new login to the LUN exported again", rn.ok, rn.status):
+            n.clear_ua(0)
+            self.ok("reads WCE 1", wce(n) is True, wce(n))
+            n.logout()
+        n.close()
+        uas = self.pending_uas(a)
+        self.ok("the session that stayed logged in meets the LU as a new one (its "
+                "state went with the LUN): POWER ON OR RESET, then WCE 1",
+                uas == [UA_POWER_ON] and wce(a) is True, (uas, wce(a)))
         wr = a.scsi(ic.cdb_write10(8, 1), lun=0, write=b"\xa5" * 512)
         rd = a.scsi(ic.cdb_read10(8, 1), lun=0, read_len=512)
         self.ok("the session keeps working: WRITE and READ back",
                 wr.status == 0 and rd.status == 0 and rd.data == b"\xa5" * 512,
                 (wr.sense_key(), rd.sense_key()))
-        r = set_wb(False)
+
+        r = self.apply(with_wb(self.config(), False))
         uas = self.pending_uas(a)
-        self.ok("turning it off: MODE PARAMETERS CHANGED, WCE 0", r.get("ok") and
-                uas == [UA_MODE_CHANGED] and wce() is False, (r, uas))
+        self.ok("turning it off while exported changes live: MODE PARAMETERS CHANGED, "
+                "WCE 0", r.get("ok") and uas == [UA_MODE_CHANGED] and wce(a) is False,
+                (r, uas))
         with open(self.log) as f:
             self.ok("the log says the cache was flushed",
                     "storage object file0: write_back off, flushing" in f.read(),
