@@ -86,6 +86,7 @@ check: all
 	-@$(MAKE) --no-print-directory check-ctl
 	-@$(MAKE) --no-print-directory check-agents
 	-@$(MAKE) --no-print-directory check-lab
+	-@$(MAKE) --no-print-directory check-failover-short
 	@bash tests/lib/summary.sh $(BUILD)/results
 
 check-unit: $(UNIT_BIN) $(SAN_UNIT_BIN)

@@ -30,3 +30,14 @@ install-verify: $(VERIFY_BIN)
 
 check-verifier: $(VERIFY_BIN) $(TANDEMD)
 	@bash tests/failover/local.sh $(BUILD)
+
+# The failover suite in the User-Mode Linux lab (tests/failover/run.sh,
+# docs/failover.md): `make check` runs each scenario once (tier
+# "failover"); check-failover runs the full suite, 5 runs of each and the
+# knobs, and writes the results into docs/failover.md.
+.PHONY: check-failover check-failover-short
+check-failover-short: all
+	@bash tests/failover/run.sh $(BUILD)
+check-failover: all
+	@bash tests/lib/deps.sh
+	@bash tests/failover/run.sh $(BUILD) --full

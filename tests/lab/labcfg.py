@@ -42,6 +42,7 @@ def model(ini):
             res[name] = {"name": name, "target_iqn": s["target_iqn"].strip(),
                          "tpg_tag": int(s.get("tpg_tag", "1")),
                          "portal_port": int(s.get("portal_port", "3260")),
+                         "drbd_port": int(s.get("port", "7789")),
                          "portals": portals, "group": "g_" + name, "luns": []}
     for sec in cp.sections():
         kind, _, name = sec.partition(" ")
@@ -78,9 +79,11 @@ def crm(path):
     for i, st in enumerate(stmts):
         w = st.split()
         # the lab's hosts share 2 cores: without this Pacemaker throttles
-        # its transitions whenever the machine is busy
+        # its transitions whenever the machine is busy; and a UML guest has
+        # one CPU, for which Pacemaker runs two actions at a time: a slow
+        # monitor of ocf:linbit:drbd would hold the group's starts back
         if w[0] == "property":
-            stmts[i] = st + " load-threshold=1000%"
+            stmts[i] = st + " load-threshold=1000% node-action-limit=4"
         # UML's kernel cannot run the portal's nftables gate
         elif w[0] == "primitive" and w[2] == "ocf:tandem:portal":
             stmts[i] = re.sub(r"\bparams\b", "params port_gate=false", st, count=1)
@@ -100,6 +103,7 @@ def main(argv):
         print("LAB_RES=%s" % r["name"])
         print("LAB_GROUP=%s" % r.get("group", "g_" + r["name"]))
         print("LAB_DRBD_DEV=/dev/drbd%d" % l["minor"])
+        print("LAB_DRBD_PORT=%d" % r["drbd_port"])
         print("LAB_SERIAL=%s" % l["serial"])
         # udev names the LU by its NAA: the wwn the lun agent sets
         print("LAB_NAA=%s" % l["wwn"][len("naa."):])

@@ -22,12 +22,16 @@ LAB_INI=${TANDEM_LAB_INI:-$LAB_REPO/cluster-config/examples/lab.ini}
 LAB_CACHE=${TANDEM_CACHE:-/var/cache/tandem}
 LAB_UML=${LAB_UML:-/usr/bin/linux.uml}
 LAB_DISK_MB=${TANDEM_LAB_DISK_MB:-160}
-# hosts: name, index (tap, MAC), address, guest memory
-LAB_HOSTS="node1 node2 client"
+# hosts: name, index (tap, MAC), address, guest memory. `lab up` boots the
+# nodes and the first client; client2 is booted on demand (`lab attach
+# client2`) by the failover suite's scenario with two initiators.
+LAB_HOSTS="node1 node2 client client2"
+LAB_UP_HOSTS="node1 node2 client"
 LAB_NODES="node1 node2"
-declare -A LAB_IDX=([node1]=1 [node2]=2 [client]=3)
-declare -A LAB_IP=([node1]=$LAB_NET.11 [node2]=$LAB_NET.12 [client]=$LAB_NET.20)
-declare -A LAB_MEM=([node1]=384M [node2]=384M [client]=256M)
+LAB_CLIENTS="client client2"
+declare -A LAB_IDX=([node1]=1 [node2]=2 [client]=3 [client2]=4)
+declare -A LAB_IP=([node1]=$LAB_NET.11 [node2]=$LAB_NET.12 [client]=$LAB_NET.20 [client2]=$LAB_NET.21)
+declare -A LAB_MEM=([node1]=384M [node2]=384M [client]=256M [client2]=256M)
 if [[ -e /sys/fs/cgroup/cgroup.controllers ]]; then
 	LAB_CG=/sys/fs/cgroup/$LAB_NS
 else
@@ -43,6 +47,9 @@ lab_say() { printf '[lab %6ss] %s\n' "$(lab_since "$lab_t0")" "$*"; }
 lab_die() { lab_say "ERROR: $*" >&2; exit 1; }
 
 lab_is_host() { [[ " $LAB_HOSTS " == *" $1 "* ]]; }
+lab_is_node() { [[ " $LAB_NODES " == *" $1 "* ]]; }
+lab_is_client() { [[ " $LAB_CLIENTS " == *" $1 "* ]]; }
+lab_peer() { [[ $1 == node1 ]] && echo node2 || echo node1; }
 
 # ------------------------------------------------------------ network
 lab_net_up() {
@@ -182,6 +189,29 @@ lab_switch_stop() {
 	[[ -e /proc/$p ]] && kill -KILL "$p"
 	rm -f "$LAB_RUN/fence-switch.pid"
 }
+
+# ------------------------------------------------- replication link
+# The nodes share one lab bridge; "cutting the replication link" drops
+# DRBD's TCP traffic between them on that bridge (nftables bridge family in
+# the lab's namespace: the UML kernel has no nftables of its own), while
+# Corosync and the portal keep working.
+lab_link_cut() {
+	local port=$1
+	ip netns exec "$LAB_NS" nft -f - <<-EOF
+	table bridge tandemlab_cut {
+		chain forward {
+			type filter hook forward priority 0; policy accept;
+			ip saddr { ${LAB_IP[node1]}, ${LAB_IP[node2]} } ip daddr { ${LAB_IP[node1]}, ${LAB_IP[node2]} } tcp dport $port drop
+			ip saddr { ${LAB_IP[node1]}, ${LAB_IP[node2]} } ip daddr { ${LAB_IP[node1]}, ${LAB_IP[node2]} } tcp sport $port drop
+		}
+	}
+	EOF
+}
+lab_link_heal() {
+	ip netns exec "$LAB_NS" nft list table bridge tandemlab_cut >/dev/null 2>&1 || return 0
+	ip netns exec "$LAB_NS" nft delete table bridge tandemlab_cut
+}
+lab_link_is_cut() { ip netns exec "$LAB_NS" nft list table bridge tandemlab_cut >/dev/null 2>&1; }
 
 # ------------------------------------------------------------ teardown
 # Everything the lab started: hosts, the switch, taps, the namespace, the

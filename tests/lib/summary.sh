@@ -5,7 +5,7 @@
 set -u
 dir=${1:?results dir}
 passed=0 failed=0
-for tier in unit fuzz conformance interop robustness protocol pr verifier ctl agents policy lab; do
+for tier in unit fuzz conformance interop robustness protocol pr verifier ctl agents policy lab failover; do
 	f="$dir/$tier"
 	if [[ ! -s $f ]]; then
 		echo "tier $tier: no result (it did not run to the end)"
