@@ -3,6 +3,8 @@
 #include <pthread.h>
 #include <string.h>
 
+#include "util.h"
+
 #define CRC_OFF 32u
 #define FILL_OFF 40u
 
@@ -29,21 +31,6 @@ uint32_t crc32c(uint32_t crc, const void *data, size_t len)
 	while (len--)
 		crc = crc_table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
 	return ~crc;
-}
-
-static void put64(unsigned char *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint64_t get64(const unsigned char *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
 }
 
 static void put32(unsigned char *p, uint32_t v)

@@ -17,21 +17,6 @@
 /* 16 bytes of state a block: far beyond this, --span is what is wanted. */
 #define MAX_BLOCKS (1ull << 28)
 
-static void put64(unsigned char *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint64_t get64(const unsigned char *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
-
 int state_init(struct state *st, uint32_t bs, uint64_t span, uint64_t run_id,
 	       char *err, size_t errlen)
 {

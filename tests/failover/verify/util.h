@@ -1,5 +1,6 @@
-/* Clocks, numbers from the command line, messages and files written whole
- * (a reader sees the old file or the new one, never half of one). */
+/* Clocks, numbers from the command line, messages, files written whole
+ * (a reader sees the old file or the new one, never half of one), and the
+ * little-endian fields both file formats use. */
 #ifndef VERIFY_UTIL_H
 #define VERIFY_UTIL_H
 
@@ -31,5 +32,21 @@ int write_file_whole(const char *path, const void *data, size_t len,
 
 /* A random 64-bit number from the kernel, never 0. */
 uint64_t random_u64(void);
+
+/* Little-endian fields of the on-disk stamp and of the state file. */
+static inline void put64(unsigned char *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static inline uint64_t get64(const unsigned char *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
 
 #endif
