@@ -17,8 +17,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
-#include <qb/qblog.h>
-
+#include "common/log.h"
 #include "daemon/apply_diff.h"
 #include "daemon/config_dump.h"
 #include "daemon/ctl_server.h"
@@ -100,8 +99,8 @@ static void finish(struct apply *a)
 	} else {
 		reply_done(a);
 	}
-	qb_log(LOG_NOTICE, "configuration generation %llu applied (%zu change(s))",
-	       (unsigned long long)d->generation, json_array_size(a->changes));
+	tlog(LOG_NOTICE, "configuration generation %llu applied (%zu change(s))",
+	     (unsigned long long)d->generation, json_array_size(a->changes));
 	d->applying = NULL;
 	apply_free(a);
 	apply_next(d);
@@ -212,13 +211,13 @@ static int plan_drain(struct apply *a, struct objects *old, struct objects *now)
 	}
 	for (unsigned i = 0; i < a->ndrain; i++)
 		if (a->drain[i].wait)
-			qb_log(LOG_INFO, "storage object %s: draining %llu command(s) before %s",
-			       a->drain[i].bs->cfg.name,
-			       (unsigned long long)scsi_lu_inflight(a->drain[i].lu),
-			       a->drain[i].close ? "closing it" : "flushing it");
+			tlog(LOG_INFO, "storage object %s: draining %llu command(s) before %s",
+			     a->drain[i].bs->cfg.name,
+			     (unsigned long long)scsi_lu_inflight(a->drain[i].lu),
+			     a->drain[i].close ? "closing it" : "flushing it");
 		else
-			qb_log(LOG_INFO, "storage object %s: write_back off, flushing what it cached",
-			       a->drain[i].bs->cfg.name);
+			tlog(LOG_INFO, "storage object %s: write_back off, flushing what it cached",
+			     a->drain[i].bs->cfg.name);
 	return 0;
 }
 
@@ -258,7 +257,7 @@ static void commit(struct apply *a, struct objects *now)
 
 static void refuse(struct ctl_request *req, const char *err)
 {
-	qb_log(LOG_NOTICE, "apply_config refused: %s", err);
+	tlog(LOG_NOTICE, "apply_config refused: %s", err);
 	ctl_reply_error(req, "%s", err);
 }
 
@@ -349,12 +348,12 @@ static void apply_start(struct tandemd *d, struct ctl_request *req, json_t *body
 	commit(a, now);
 	if (plan_drain(a, a->old, now) < 0) {
 		/* Committed: only the wait for the drain is lost. */
-		qb_log(LOG_ERR, "out of memory planning the drain; not waiting for it");
+		tlog(LOG_ERR, "out of memory planning the drain; not waiting for it");
 		a->ndrain = 0;
 	}
 	for (size_t i = 0; i < json_array_size(a->changes); i++)
-		qb_log(LOG_NOTICE, "apply_config: %s",
-		       json_string_value(json_array_get(a->changes, i)));
+		tlog(LOG_NOTICE, "apply_config: %s",
+		     json_string_value(json_array_get(a->changes, i)));
 	/* The old registry may already be gone (no session used it); its
 	 * message is on the inbox, so progress() runs from there. */
 	return;

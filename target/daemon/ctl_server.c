@@ -12,9 +12,9 @@
 #include <unistd.h>
 
 #include <qb/qbipcs.h>
-#include <qb/qblog.h>
 
 #include "common/ctlproto.h"
+#include "common/log.h"
 
 /* One fd libqb asked us to poll. A removed one is freed at the end of the
  * loop iteration: epoll may still have an event for it in this batch. */
@@ -156,12 +156,12 @@ static int32_t conn_accept(qb_ipcs_connection_t *c, uid_t uid, gid_t gid)
 		return 0;
 	qb_ipcs_connection_stats_get(c, &st, 0);
 	if (geteuid() == 0)
-		qb_log(LOG_WARNING, "control socket: refused uid %u (pid %d): only "
-		       "root may control tandemd", (unsigned)uid, (int)st.client_pid);
+		tlog(LOG_WARNING, "control socket: refused uid %u (pid %d): only "
+		     "root may control tandemd", (unsigned)uid, (int)st.client_pid);
 	else
-		qb_log(LOG_WARNING, "control socket: refused uid %u (pid %d): only "
-		       "root and uid %u may control tandemd", (unsigned)uid,
-		       (int)st.client_pid, (unsigned)geteuid());
+		tlog(LOG_WARNING, "control socket: refused uid %u (pid %d): only "
+		     "root and uid %u may control tandemd", (unsigned)uid,
+		     (int)st.client_pid, (unsigned)geteuid());
 	return -EACCES;
 }
 
@@ -177,7 +177,7 @@ static void send_response(qb_ipcs_connection_t *c, int32_t id, json_t *resp)
 		body = strdup("{\"ok\":false,\"error\":\"response is over the 4 MiB limit\"}");
 	}
 	if (!body) {
-		qb_log(LOG_ERR, "control socket: cannot encode a response");
+		tlog(LOG_ERR, "control socket: cannot encode a response");
 		return;
 	}
 	hdr.size = (int32_t)(sizeof(hdr) + strlen(body));
@@ -185,8 +185,8 @@ static void send_response(qb_ipcs_connection_t *c, int32_t id, json_t *resp)
 	iov[1] = (struct iovec){ body, strlen(body) };
 	n = qb_ipcs_response_sendv(c, iov, 2);
 	if (n < 0)
-		qb_log(LOG_INFO, "control socket: response not delivered: %s",
-		       strerror((int)-n));
+		tlog(LOG_INFO, "control socket: response not delivered: %s",
+		     strerror((int)-n));
 	free(body);
 }
 
@@ -303,7 +303,7 @@ struct ctl_server *ctl_server_start(const char *socket, struct evloop *loop,
 			 "serving it?)", socket, strerror(-rc));
 		goto fail;
 	}
-	qb_log(LOG_INFO, "control socket %s (libqb service %s)", socket, name);
+	tlog(LOG_INFO, "control socket %s (libqb service %s)", socket, name);
 	return server;
 fail:
 	free(server);

@@ -9,7 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <qb/qblog.h>
+#include "common/log.h"
 
 static void format_portal(const struct iscsi_portal *p, char *out, size_t len)
 {
@@ -36,8 +36,8 @@ static void accept_cb(struct ev_handler *h, uint32_t events)
 		if (fd < 0) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
 			    errno != ECONNABORTED)
-				qb_log(LOG_WARNING, "accept on %s: %s", l->name,
-				       strerror(errno));
+				tlog(LOG_WARNING, "accept on %s: %s", l->name,
+				     strerror(errno));
 			return;
 		}
 		worker_give_conn(&ls->workers[ls->next++ % ls->nworkers], fd);
@@ -145,7 +145,7 @@ static int add_one(struct listeners *ls, const struct iscsi_portal *p,
 		return -1;
 	}
 	ls->l[ls->n++] = l;
-	qb_log(LOG_INFO, "listening on %s", l->name);
+	tlog(LOG_INFO, "listening on %s", l->name);
 	return 0;
 }
 
@@ -153,7 +153,7 @@ static void drop(struct listeners *ls, unsigned i)
 {
 	struct listener *l = ls->l[i];
 
-	qb_log(LOG_INFO, "no longer listening on %s", l->name);
+	tlog(LOG_INFO, "no longer listening on %s", l->name);
 	evloop_del(ls->loop, &l->h);
 	close(l->h.fd);
 	free(l);

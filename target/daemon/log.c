@@ -6,6 +6,8 @@
 
 #include <qb/qblog.h>
 
+#include "common/log.h"
+
 void log_setup(bool foreground, bool debug)
 {
 	int prio = debug ? LOG_DEBUG : LOG_INFO;
@@ -30,11 +32,16 @@ void log_setup(bool foreground, bool debug)
 int log_blackbox_dump(const char *dir)
 {
 	char path[512];
+	ssize_t rc;
 
 	snprintf(path, sizeof(path), "%s/tandemd-blackbox-%d", dir, (int)getpid());
-	if (qb_log_blackbox_write_to_file(path) < 0)
+	/* The workers write the ring under this lock; reading it must too. */
+	pthread_mutex_lock(&tlog_lock);
+	rc = qb_log_blackbox_write_to_file(path);
+	pthread_mutex_unlock(&tlog_lock);
+	if (rc < 0)
 		return -1;
-	qb_log(LOG_NOTICE, "blackbox written to %s", path);
+	tlog(LOG_NOTICE, "blackbox written to %s", path);
 	return 0;
 }
 

@@ -11,10 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <qb/qblog.h>
-
 #include "common/ctlproto.h"
-
+#include "common/log.h"
 #include "daemon/config.h"
 #include "daemon/ctl_server.h"
 #include "daemon/daemon.h"
@@ -129,18 +127,18 @@ static void signal_cb(struct ev_handler *h, uint32_t events)
 		switch (si.ssi_signo) {
 		case SIGTERM:
 		case SIGINT:
-			qb_log(LOG_NOTICE, "signal %u: shutting down", si.ssi_signo);
+			tlog(LOG_NOTICE, "signal %u: shutting down", si.ssi_signo);
 			sg->stop = true;
 			break;
 		case SIGUSR1:
 			mkdir(state_dir(), 0700);
 			if (log_blackbox_dump(state_dir()) < 0)
-				qb_log(LOG_WARNING, "cannot write the blackbox to %s",
-				       state_dir());
+				tlog(LOG_WARNING, "cannot write the blackbox to %s",
+				     state_dir());
 			break;
 		case SIGHUP:
-			qb_log(LOG_NOTICE, "SIGHUP: live reconfiguration goes through "
-			       "the control socket; the configuration was not reloaded");
+			tlog(LOG_NOTICE, "SIGHUP: live reconfiguration goes through "
+			     "the control socket; the configuration was not reloaded");
 			break;
 		}
 	}
@@ -148,7 +146,7 @@ static void signal_cb(struct ev_handler *h, uint32_t events)
 
 static void fail_startup(const struct options *opt, const char *err)
 {
-	qb_log(LOG_ERR, "%s: %s", opt->config, err);
+	tlog(LOG_ERR, "%s: %s", opt->config, err);
 	if (!opt->foreground)
 		fprintf(stderr, "tandemd: %s: %s\n", opt->config, err);
 }
@@ -193,7 +191,7 @@ int main(int argc, char **argv)
 	}
 	d.live = objs;
 	if (!opt.foreground && daemon(0, 0) < 0) {
-		qb_log(LOG_ERR, "daemon: %s", strerror(errno));
+		tlog(LOG_ERR, "daemon: %s", strerror(errno));
 		goto out_objects;
 	}
 
@@ -208,18 +206,18 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	if (evloop_init(&d.loop, err, sizeof(err)) < 0) {
-		qb_log(LOG_ERR, "%s", err);
+		tlog(LOG_ERR, "%s", err);
 		goto out_objects;
 	}
 	if (evloop_inbox_init(&d.loop, &d.inbox, err, sizeof(err)) < 0) {
-		qb_log(LOG_ERR, "%s", err);
+		tlog(LOG_ERR, "%s", err);
 		goto out_loop;
 	}
 	d.live->inbox = &d.inbox;
 	sg.h.fd = signalfd(-1, &sigs, SFD_NONBLOCK | SFD_CLOEXEC);
 	sg.h.cb = signal_cb;
 	if (sg.h.fd < 0 || evloop_add(&d.loop, &sg.h, EPOLLIN) < 0) {
-		qb_log(LOG_ERR, "signalfd: %s", strerror(errno));
+		tlog(LOG_ERR, "signalfd: %s", strerror(errno));
 		goto out_inbox;
 	}
 
@@ -231,30 +229,30 @@ int main(int argc, char **argv)
 	}
 	d.workers = calloc(nworkers, sizeof(*d.workers));
 	if (!d.workers) {
-		qb_log(LOG_ERR, "out of memory");
+		tlog(LOG_ERR, "out of memory");
 		goto out_registry;
 	}
 	for (unsigned i = 0; i < nworkers; i++)
 		if (worker_start(&d.workers[i], i, err, sizeof(err)) < 0) {
-			qb_log(LOG_ERR, "%s", err);
+			tlog(LOG_ERR, "%s", err);
 			nworkers = i + 1;
 			goto out_workers;
 		}
 	d.nworkers = nworkers;
 	listeners_init(&d.ls, &d.loop, d.workers, nworkers);
 	if (listeners_open(&d.ls, &d.live->reg, err, sizeof(err)) < 0) {
-		qb_log(LOG_ERR, "%s", err);
+		tlog(LOG_ERR, "%s", err);
 		goto out_workers;
 	}
 	listeners_commit(&d.ls, &d.live->reg);
 	d.ctl = ctl_server_start(opt.socket, &d.loop, ctl_ops_handle, &d, err,
 				 sizeof(err));
 	if (!d.ctl) {
-		qb_log(LOG_ERR, "%s", err);
+		tlog(LOG_ERR, "%s", err);
 		goto out_listeners;
 	}
-	qb_log(LOG_NOTICE, "tandemd serving %u target(s), %u storage object(s), "
-	       "%u worker(s)", d.live->reg.ntargets, d.live->nstorage, nworkers);
+	tlog(LOG_NOTICE, "tandemd serving %u target(s), %u storage object(s), "
+	     "%u worker(s)", d.live->reg.ntargets, d.live->nstorage, nworkers);
 
 	while (!sg.stop)
 		evloop_run_once(&d.loop, -1);
@@ -280,7 +278,7 @@ out_loop:
 out_objects:
 	objects_free(d.live);
 	free(d.live);
-	qb_log(LOG_NOTICE, "tandemd stopped");
+	tlog(LOG_NOTICE, "tandemd stopped");
 	log_teardown();
 	return rc;
 }

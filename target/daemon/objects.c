@@ -5,8 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <qb/qblog.h>
-
+#include "common/log.h"
 #include "daemon/storage_live.h"
 
 static int cmp_lun(const void *a, const void *b)
@@ -217,11 +216,11 @@ int objects_build(struct objects *o, struct tconfig *cfg, struct objects *from,
 			snprintf(err, errlen, "storage object %s: %s", st->bs.name, why);
 			goto fail;
 		}
-		qb_log(LOG_INFO, "storage object %s: %llu blocks of %u bytes",
-		       st->bs.name, (unsigned long long)o->lus[i]->nblocks,
-		       o->lus[i]->block_size);
+		tlog(LOG_INFO, "storage object %s: %llu blocks of %u bytes",
+		     st->bs.name, (unsigned long long)o->lus[i]->nblocks,
+		     o->lus[i]->block_size);
 		scsi_lu_pr_describe(o->lus[i], why, sizeof(why));
-		qb_log(LOG_INFO, "storage object %s: %s", st->bs.name, why);
+		tlog(LOG_INFO, "storage object %s: %s", st->bs.name, why);
 	}
 	o->reg.ntargets = cfg->ntargets;
 	for (unsigned i = 0; i < cfg->ntargets; i++) {

@@ -8,9 +8,8 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
-#include <qb/qblog.h>
-
 #include "backstore/backstore.h"
+#include "common/log.h"
 
 #define RING_ENTRIES 256
 
@@ -128,7 +127,7 @@ void worker_give_conn(struct worker *w, int fd)
 	struct conn_msg *m = malloc(sizeof(*m));
 
 	if (!m) {
-		qb_log(LOG_ERR, "out of memory handing over a connection");
+		tlog(LOG_ERR, "out of memory handing over a connection");
 		close(fd);
 		return;
 	}

@@ -13,7 +13,7 @@
 
 #include <stdlib.h>
 
-#include <qb/qblog.h>
+#include "common/log.h"
 
 void task_stamp_seq(struct iscsi_task *t)
 {
@@ -39,9 +39,9 @@ static void add_waiter(struct iscsi_task *t, struct scsi_abort *a)
 			return;
 		}
 	}
-	qb_log(LOG_WARNING, "%s: ITT 0x%x aborted by more than %u functions at "
-	       "once: the last one does not wait for it", t->conn->peer, t->itt,
-	       ISCSI_ABORT_WAITERS);
+	tlog(LOG_WARNING, "%s: ITT 0x%x aborted by more than %u functions at "
+	     "once: the last one does not wait for it", t->conn->peer, t->itt,
+	     ISCSI_ABORT_WAITERS);
 }
 
 void task_abort_wait(struct iscsi_task *t, struct scsi_abort *a)
@@ -110,9 +110,9 @@ static void abort_req_arrived(struct evloop_msg *m)
 			}
 	}
 	if (n)
-		qb_log(LOG_NOTICE, "nexus %llu: %u task(s) on LU %s aborted by "
-		       "another I_T nexus", (unsigned long long)r->nexus_id, n,
-		       r->lu->cfg.name);
+		tlog(LOG_NOTICE, "nexus %llu: %u task(s) on LU %s aborted by "
+		     "another I_T nexus", (unsigned long long)r->nexus_id, n,
+		     r->lu->cfg.name);
 	scsi_abort_release(r->a);
 	free(r);
 }
@@ -124,8 +124,8 @@ static void session_abort_tasks(const struct scsi_nexus *n, struct scsi_lu *lu,
 	struct abort_req *r = malloc(sizeof(*r));
 
 	if (!r) {
-		qb_log(LOG_ERR, "%s: out of memory: its tasks on LU %s are not "
-		       "aborted", n->i_port, lu->cfg.name);
+		tlog(LOG_ERR, "%s: out of memory: its tasks on LU %s are not "
+		     "aborted", n->i_port, lu->cfg.name);
 		return;
 	}
 	r->msg.fn = abort_req_arrived;

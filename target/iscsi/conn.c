@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <qb/qblog.h>
+#include "common/log.h"
 
 static void conn_free_deferred(struct ev_deferred *d);
 
@@ -43,7 +43,7 @@ void iscsi_conn_accept(struct iscsi_worker *w, int fd)
 	int one = 1;
 
 	if (!c) {
-		qb_log(LOG_ERR, "out of memory accepting a connection");
+		tlog(LOG_ERR, "out of memory accepting a connection");
 		close(fd);
 		return;
 	}
@@ -65,7 +65,7 @@ void iscsi_conn_accept(struct iscsi_worker *w, int fd)
 	c->rxbuf = malloc(ISCSI_RXBUF_SIZE);
 	c->tasks_mem = calloc(ISCSI_TASKS_MAX, sizeof(*c->tasks_mem));
 	if (!c->rxbuf || !c->tasks_mem) {
-		qb_log(LOG_ERR, "out of memory accepting %s", c->peer);
+		tlog(LOG_ERR, "out of memory accepting %s", c->peer);
 		free(c->rxbuf);
 		free(c->tasks_mem);
 		free(c);
@@ -83,11 +83,11 @@ void iscsi_conn_accept(struct iscsi_worker *w, int fd)
 	c->login_deadline = c->last_rx + ISCSI_LOGIN_TIMEOUT_S;
 	list_add_tail(&c->wlink, &w->conns);
 	if (evloop_add(w->loop, &c->h, EPOLLIN) < 0) {
-		qb_log(LOG_ERR, "epoll add for %s: %s", c->peer, strerror(errno));
+		tlog(LOG_ERR, "epoll add for %s: %s", c->peer, strerror(errno));
 		conn_close(c, "cannot poll the socket");
 		return;
 	}
-	qb_log(LOG_INFO, "connection from %s on worker %u", c->peer, w->id);
+	tlog(LOG_INFO, "connection from %s on worker %u", c->peer, w->id);
 }
 
 void conn_enter_ffp(struct iscsi_conn *c)
@@ -108,8 +108,8 @@ void conn_close(struct iscsi_conn *c, const char *why)
 {
 	if (c->state == CONN_CLOSED)
 		return;
-	qb_log(c->state == CONN_LOGGED_OUT ? LOG_INFO : LOG_NOTICE,
-	       "%s: closing connection: %s", c->peer, why);
+	tlog(c->state == CONN_LOGGED_OUT ? LOG_INFO : LOG_NOTICE,
+	     "%s: closing connection: %s", c->peer, why);
 	c->state = CONN_CLOSED;
 	evloop_del(c->w->loop, &c->h);
 	shutdown(c->h.fd, SHUT_RDWR);

@@ -10,9 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <qb/qblog.h>
-
 #include "common/crc32c.h"
+#include "common/log.h"
 
 int conn_segbuf_reserve(struct iscsi_conn *c)
 {
@@ -79,8 +78,8 @@ static int pdu_begin(struct iscsi_conn *c)
 	if (reason == ISCSI_REJECT_PROTOCOL_ERROR && c->seg_len > max) {
 		/* We cannot skip a segment we never agreed to buffer sanely:
 		 * the stream is no longer trustworthy. */
-		qb_log(LOG_WARNING, "%s: %s: %s (%u > %u)", c->peer,
-		       iscsi_opcode_name(op), why, c->seg_len, max);
+		tlog(LOG_WARNING, "%s: %s: %s (%u > %u)", c->peer,
+		     iscsi_opcode_name(op), why, c->seg_len, max);
 		conn_send_reject(c, bhs, (uint8_t)reason);
 		conn_close_after_tx(c);
 		return -1;
@@ -90,7 +89,7 @@ static int pdu_begin(struct iscsi_conn *c)
 		why = "not allowed in this phase or session type";
 	}
 	if (reason) {
-		qb_log(LOG_NOTICE, "%s: %s: %s", c->peer, iscsi_opcode_name(op), why);
+		tlog(LOG_NOTICE, "%s: %s: %s", c->peer, iscsi_opcode_name(op), why);
 		if (c->state == CONN_LOGIN) {
 			conn_close(c, "non-login PDU during login");
 			return -1;

@@ -8,9 +8,8 @@
 #include <string.h>
 #include <sys/uio.h>
 
-#include <qb/qblog.h>
-
 #include "common/crc32c.h"
+#include "common/log.h"
 
 struct tx_pdu *tx_get(struct iscsi_conn *c)
 {
@@ -211,7 +210,7 @@ void conn_send_reject(struct iscsi_conn *c, const uint8_t *bhs, uint8_t reason)
 	p->hdr[2] = reason;
 	put_be32(p->hdr + 16, ISCSI_RSVD_TAG);
 	conn_stamp(c, p->hdr, true);
-	qb_log(LOG_NOTICE, "%s: rejecting %s (reason 0x%02x)", c->peer,
-	       iscsi_opcode_name(bhs[0]), reason);
+	tlog(LOG_NOTICE, "%s: rejecting %s (reason 0x%02x)", c->peer,
+	     iscsi_opcode_name(bhs[0]), reason);
 	tx_queue(c, p, copy, ISCSI_BHS_LEN);
 }

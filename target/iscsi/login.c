@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <qb/qblog.h>
+#include "common/log.h"
 
 int login_begin(struct iscsi_conn *c)
 {
@@ -74,14 +74,14 @@ void login_respond(struct iscsi_conn *c, uint16_t status, bool transit,
 		tx_flush(c);
 		return;
 	}
-	qb_log(LOG_NOTICE, "%s: login of %s refused: status 0x%04x", c->peer,
-	       l->iname[0] ? l->iname : "(unnamed initiator)", status);
+	tlog(LOG_NOTICE, "%s: login of %s refused: status 0x%04x", c->peer,
+	     l->iname[0] ? l->iname : "(unnamed initiator)", status);
 	conn_close_after_tx(c);
 }
 
 void login_fail(struct iscsi_conn *c, uint16_t status, const char *why)
 {
-	qb_log(LOG_NOTICE, "%s: login failed: %s", c->peer, why);
+	tlog(LOG_NOTICE, "%s: login failed: %s", c->peer, why);
 	login_respond(c, status, false, 0, NULL);
 }
 

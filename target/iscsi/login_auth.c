@@ -5,7 +5,7 @@
 
 #include <string.h>
 
-#include <qb/qblog.h>
+#include "common/log.h"
 
 static bool auth_required(const struct login_ctx *l)
 {
@@ -94,7 +94,7 @@ static int chap_response(struct iscsi_conn *c, const struct iscsi_kv *kv, int n,
 	}
 	if (chap_target_verify(&l->chap, l->creds->userid, l->creds->password,
 			       nm, r, err, sizeof(err)) < 0) {
-		qb_log(LOG_NOTICE, "%s: CHAP for %s: %s", c->peer, l->iname, err);
+		tlog(LOG_NOTICE, "%s: CHAP for %s: %s", c->peer, l->iname, err);
 		login_fail(c, ISCSI_LOGIN_AUTH_FAILED, "CHAP response did not verify");
 		return -1;
 	}
@@ -107,7 +107,7 @@ static int chap_response(struct iscsi_conn *c, const struct iscsi_kv *kv, int n,
 		}
 		if (chap_target_answer(&l->chap, l->creds->mutual_password, ci,
 				       cc, out, sizeof(out), err, sizeof(err)) < 0) {
-			qb_log(LOG_NOTICE, "%s: mutual CHAP: %s", c->peer, err);
+			tlog(LOG_NOTICE, "%s: mutual CHAP: %s", c->peer, err);
 			login_fail(c, ISCSI_LOGIN_AUTH_FAILED, "mutual CHAP refused");
 			return -1;
 		}
@@ -115,7 +115,7 @@ static int chap_response(struct iscsi_conn *c, const struct iscsi_kv *kv, int n,
 		iscsi_text_add(resp, "CHAP_R", out);
 	}
 	l->auth = AUTH_DONE;
-	qb_log(LOG_INFO, "%s: %s authenticated with CHAP", c->peer, l->iname);
+	tlog(LOG_INFO, "%s: %s authenticated with CHAP", c->peer, l->iname);
 	return 0;
 }
 

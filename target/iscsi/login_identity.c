@@ -7,7 +7,7 @@
 #include <arpa/inet.h>
 #include <string.h>
 
-#include <qb/qblog.h>
+#include "common/log.h"
 
 static bool portal_matches(const struct iscsi_portal *p,
 			   const struct sockaddr_storage *local)
@@ -96,8 +96,8 @@ int login_identify(struct iscsi_conn *c, const struct iscsi_kv *kv, int n)
 	l->reg = iscsi_registry_get();
 	l->tpg = find_tpg(c, l->reg, tname, &exists);
 	if (!l->tpg) {
-		qb_log(LOG_NOTICE, "%s: %s asked for %s: %s", c->peer, iname, tname,
-		       exists ? "not served on this portal" : "no such target");
+		tlog(LOG_NOTICE, "%s: %s asked for %s: %s", c->peer, iname, tname,
+		     exists ? "not served on this portal" : "no such target");
 		login_fail(c, ISCSI_LOGIN_NOT_FOUND, "target not found");
 		return -1;
 	}
@@ -107,7 +107,7 @@ int login_identify(struct iscsi_conn *c, const struct iscsi_kv *kv, int n)
 	}
 	l->acl = tpg_find_acl(l->tpg, iname);
 	if (!l->acl && !l->tpg->demo_mode) {
-		qb_log(LOG_NOTICE, "%s: %s has no ACL on %s", c->peer, iname, tname);
+		tlog(LOG_NOTICE, "%s: %s has no ACL on %s", c->peer, iname, tname);
 		login_fail(c, ISCSI_LOGIN_AUTHORIZATION_FAILED, "initiator not allowed");
 		return -1;
 	}

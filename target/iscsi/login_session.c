@@ -5,7 +5,7 @@
 
 #include <stdio.h>
 
-#include <qb/qblog.h>
+#include "common/log.h"
 
 static void fill_nexus(struct iscsi_session *s)
 {
@@ -50,9 +50,9 @@ static int login_complete(struct iscsi_conn *c)
 	fill_nexus(s);
 	l->tsih = s->tsih;
 	session_add_conn(s, c);
-	qb_log(LOG_INFO, "%s: %s session for %s (TSIH %u)%s%s", c->peer,
-	       l->discovery ? "discovery" : "normal", s->nexus.i_port, s->tsih,
-	       l->tpg ? " to " : "", l->tpg ? l->tpg->target->name : "");
+	tlog(LOG_INFO, "%s: %s session for %s (TSIH %u)%s%s", c->peer,
+	     l->discovery ? "discovery" : "normal", s->nexus.i_port, s->tsih,
+	     l->tpg ? " to " : "", l->tpg ? l->tpg->target->name : "");
 	return 0;
 }
 

@@ -4,7 +4,7 @@
  * connection closes once it has left. */
 #include "iscsi/conn.h"
 
-#include <qb/qblog.h>
+#include "common/log.h"
 
 void logout_pdu(struct iscsi_conn *c)
 {
@@ -41,7 +41,7 @@ void logout_pdu(struct iscsi_conn *c)
 	put_be16(p->hdr + 42, 0);	/* Time2Retain: ERL 0 keeps nothing */
 	tx_queue(c, p, NULL, 0);
 	if (response == 0) {
-		qb_log(LOG_INFO, "%s: logout (reason %u)", c->peer, reason);
+		tlog(LOG_INFO, "%s: logout (reason %u)", c->peer, reason);
 		if (reason == 0 && c->sess) {
 			struct iscsi_conn *o, *tmp;
 			list_for_each_entry_safe(o, tmp, &c->sess->conns, slink)

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <qb/qblog.h>
+#include "common/log.h"
 
 static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct list_head table = LIST_HEAD_INIT(table);
@@ -169,7 +169,7 @@ static void session_end(struct iscsi_session *s)
 	if (t)
 		for (unsigned i = 0; i < t->count; i++)
 			scsi_lu_nexus_gone(t->ent[i].lu, &s->nexus);
-	qb_log(LOG_INFO, "session %s (TSIH %u) ended", s->nexus.i_port, s->tsih);
+	tlog(LOG_INFO, "session %s (TSIH %u) ended", s->nexus.i_port, s->tsih);
 	list_del(&s->wlink);
 	pthread_mutex_lock(&table_lock);
 	s->closing = true;
@@ -208,8 +208,8 @@ static void close_msg_fn(struct evloop_msg *m)
 
 void session_reinstate(struct iscsi_session *s, struct iscsi_worker *from)
 {
-	qb_log(LOG_NOTICE, "reinstating session %s (TSIH %u)", s->nexus.i_port,
-	       s->tsih);
+	tlog(LOG_NOTICE, "reinstating session %s (TSIH %u)", s->nexus.i_port,
+	     s->tsih);
 	pthread_mutex_lock(&table_lock);
 	if (s->closing) {
 		pthread_mutex_unlock(&table_lock);
@@ -304,8 +304,8 @@ static void session_logout(struct iscsi_session *s, const char *why)
 {
 	struct iscsi_conn *c, *tmp;
 
-	qb_log(LOG_NOTICE, "session %s (TSIH %u): logging out: %s", s->nexus.i_port,
-	       s->tsih, why);
+	tlog(LOG_NOTICE, "session %s (TSIH %u): logging out: %s", s->nexus.i_port,
+	     s->tsih, why);
 	pthread_mutex_lock(&table_lock);
 	s->closing = true;
 	pthread_mutex_unlock(&table_lock);
@@ -373,8 +373,8 @@ static void session_follow(struct iscsi_session *s, struct iscsi_registry *reg)
 	iscsi_registry_put(s->reg);
 	s->reg = reg;
 	if (changed)
-		qb_log(LOG_INFO, "session %s (TSIH %u): LUNs changed (%u now)",
-		       s->nexus.i_port, s->tsih, now->count);
+		tlog(LOG_INFO, "session %s (TSIH %u): LUNs changed (%u now)",
+		     s->nexus.i_port, s->tsih, now->count);
 }
 
 void iscsi_worker_follow_registry(struct iscsi_worker *w)

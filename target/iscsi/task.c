@@ -7,7 +7,7 @@
 
 #include <string.h>
 
-#include <qb/qblog.h>
+#include "common/log.h"
 
 static void task_done(struct scsi_cmd *cmd);
 
@@ -350,8 +350,8 @@ int task_cmd_begin(struct iscsi_conn *c)
 
 	c->rx_verdict = session_check_cmdsn(s, cmdsn, imm);
 	if (c->rx_verdict == CMDSN_DROP) {
-		qb_log(LOG_DEBUG, "%s: CmdSN %u outside [%u,%u]: dropped", c->peer,
-		       cmdsn, s->exp_cmdsn, session_max_cmdsn(s));
+		tlog(LOG_DEBUG, "%s: CmdSN %u outside [%u,%u]: dropped", c->peer,
+		     cmdsn, s->exp_cmdsn, session_max_cmdsn(s));
 		c->rx_drop = true;
 		return 0;
 	}
@@ -427,10 +427,10 @@ int task_cmd_begin(struct iscsi_conn *c)
 	if (dsl) {
 		if (!(flags & ISCSI_CMD_WRITE) || !sp->immediate_data ||
 		    dsl > sp->first_burst || dsl > t->edtl) {
-			qb_log(LOG_NOTICE, "%s: immediate data of %u bytes not allowed "
-			       "(EDTL %u, FirstBurstLength %u, ImmediateData %s)",
-			       c->peer, dsl, t->edtl, sp->first_burst,
-			       sp->immediate_data ? "Yes" : "No");
+			tlog(LOG_NOTICE, "%s: immediate data of %u bytes not allowed "
+			     "(EDTL %u, FirstBurstLength %u, ImmediateData %s)",
+			     c->peer, dsl, t->edtl, sp->first_burst,
+			     sp->immediate_data ? "Yes" : "No");
 			fail_setup(t, 0x0b, 0x0c, 0x0d);  /* TOO MUCH WRITE DATA */
 			return 0;
 		}
@@ -478,7 +478,7 @@ void task_cmd_end(struct iscsi_conn *c)
 static void dataout_violation(struct iscsi_conn *c, struct iscsi_task *t,
 			      const char *why)
 {
-	qb_log(LOG_NOTICE, "%s: Data-Out for ITT 0x%x: %s", c->peer, t->itt, why);
+	tlog(LOG_NOTICE, "%s: Data-Out for ITT 0x%x: %s", c->peer, t->itt, why);
 	conn_send_reject(c, c->hdr, ISCSI_REJECT_PROTOCOL_ERROR);
 	c->rx_drop = true;
 }

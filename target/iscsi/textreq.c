@@ -6,8 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <qb/qblog.h>
-
+#include "common/log.h"
 #include "iscsi/text.h"
 
 #define TEXT_RSP_MAX (1024 * 1024)
@@ -71,7 +70,7 @@ static void text_answer(struct iscsi_conn *c, const uint8_t *bhs)
 	n = iscsi_text_parse(c->text_req, c->text_req_len, kv, ISCSI_TEXT_MAX_PAIRS,
 			     err, sizeof(err));
 	if (n < 0) {
-		qb_log(LOG_NOTICE, "%s: text request: %s", c->peer, err);
+		tlog(LOG_NOTICE, "%s: text request: %s", c->peer, err);
 		free(buf);
 		text_reset(c);
 		conn_send_reject(c, bhs, ISCSI_REJECT_PROTOCOL_ERROR);
@@ -86,7 +85,7 @@ static void text_answer(struct iscsi_conn *c, const uint8_t *bhs)
 		       c->sess->discovery);
 	neg.conn = c->params;
 	if (iscsi_neg_process(&neg, kv, n, &out, err, sizeof(err)) < 0) {
-		qb_log(LOG_NOTICE, "%s: text request: %s", c->peer, err);
+		tlog(LOG_NOTICE, "%s: text request: %s", c->peer, err);
 		free(buf);
 		text_reset(c);
 		conn_send_reject(c, bhs, ISCSI_REJECT_PROTOCOL_ERROR);
@@ -100,8 +99,8 @@ static void text_answer(struct iscsi_conn *c, const uint8_t *bhs)
 	c->text_rsp_len = out.overflow ? 0 : out.len;
 	c->text_rsp_off = 0;
 	if (out.overflow)
-		qb_log(LOG_WARNING, "%s: text response over %u bytes: sent empty",
-		       c->peer, TEXT_RSP_MAX);
+		tlog(LOG_WARNING, "%s: text response over %u bytes: sent empty",
+		     c->peer, TEXT_RSP_MAX);
 	text_send_part(c, bhs);
 }
 

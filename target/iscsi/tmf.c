@@ -6,7 +6,7 @@
  * as well, while the connection stays up for it. */
 #include "iscsi/conn.h"
 
-#include <qb/qblog.h>
+#include "common/log.h"
 
 static void tmf_respond(struct iscsi_task *tmf)
 {
@@ -106,8 +106,8 @@ void tmf_pdu(struct iscsi_conn *c)
 	/* Holds one count itself, so it cannot finish while aborting. */
 	scsi_abort_init(&tmf->tmf_abort, c->w->inbox, tmf_aborts_done);
 	tmf->tmf_response = ISCSI_TMF_RSP_COMPLETE;
-	qb_log(LOG_NOTICE, "%s: task management function %u (LUN %llu, RTT 0x%x)",
-	       c->peer, function, (unsigned long long)lun, rtt);
+	tlog(LOG_NOTICE, "%s: task management function %u (LUN %llu, RTT 0x%x)",
+	     c->peer, function, (unsigned long long)lun, rtt);
 
 	switch (function) {
 	case ISCSI_TMF_ABORT_TASK:

@@ -5,7 +5,7 @@
 
 #include <string.h>
 
-#include <qb/qblog.h>
+#include "common/log.h"
 
 void iscsi_worker_init(struct iscsi_worker *w, unsigned id, struct evloop *loop,
 		       struct evloop_inbox *inbox, struct bs_ring *ring)
@@ -60,8 +60,8 @@ static void handoff_arrive(struct evloop_msg *m)
 	 * login_process()); what the initiator sent next may already sit in
 	 * rxbuf, where epoll cannot see it. */
 	conn_resume_rx(c);
-	qb_log(LOG_INFO, "%s: joined session TSIH %u (%u connections)", c->peer,
-	       s->tsih, s->nconns);
+	tlog(LOG_INFO, "%s: joined session TSIH %u (%u connections)", c->peer,
+	     s->tsih, s->nconns);
 }
 
 void login_handoff(struct iscsi_conn *c, struct iscsi_session *s)
@@ -69,8 +69,8 @@ void login_handoff(struct iscsi_conn *c, struct iscsi_session *s)
 	if (s->worker == c->w) {
 		session_join_conn(s, c);
 		session_put(s);
-		qb_log(LOG_INFO, "%s: joined session TSIH %u (%u connections)",
-		       c->peer, s->tsih, s->nconns);
+		tlog(LOG_INFO, "%s: joined session TSIH %u (%u connections)",
+		     c->peer, s->tsih, s->nconns);
 		return;
 	}
 	/* Leave this worker; the session's worker takes over. The session

@@ -54,6 +54,7 @@ if [[ -f $daemon_runner ]]; then
 		read -r _ p _ f <<<"$counts"
 		result_add "$p" "$f"
 		echo "daemon control-socket tests: $p passed, $f failed"
+		grep '^FAIL' <<<"$out"
 	else
 		result_fail "daemon control-socket tests" "no 'passed N failed M' line (see $log)"
 	fi
