@@ -167,6 +167,11 @@ for store in $STORES; do
 				failures=$((failures + 1))
 				continue
 			fi
+			# A write-back file LU leaves its writes dirty in the page
+			# cache; written back during the next cell, they would
+			# cost whichever target runs then (tandemd, after istgt's
+			# write cell). Every file cell starts with none.
+			[[ $store == file ]] && sync "$WORK"/*.img
 			if line=$("$BENCH" -u "${URL_OF[$t/$store]}" -b "$bs" -q "$qd" -r "$rpct" -p "$pat" \
 				-t "$SECS" -w "$WARMUP" -s "$SESSIONS" -P "${PID_OF[$t]}" 2>"$WORK/cell.err"); then
 				echo "$tag $line" >>"$RAW"
