@@ -13,6 +13,9 @@
         Seconds from the epoch SINCE to the first fencing, promotion, portal
         start after it, and to the cluster going idle after that start:
         "fenced F promoted P portal S converged C" ("-" for none).
+    analyze.py steps SINCE < pacemaker and iscsid log lines
+        Every line at or after SINCE, "+S.S line" with S.S the seconds
+        since SINCE, in time order: where the pause went, step by step.
     analyze.py table RESULTS.tsv
         The results (scenario, run, verdict, pause, converged, acked, note)
         as a Markdown table, one row per scenario, runs summarised.
@@ -118,6 +121,18 @@ def timeline(since):
     return 0
 
 
+def steps(since):
+    year = datetime.datetime.fromtimestamp(since).year
+    rows = []
+    for line in sys.stdin:
+        t = stamp(line, year)
+        if t is not None and t >= since:
+            rows.append((t, line.rstrip("\n")))
+    for t, line in sorted(rows):
+        print("+%.1f %s" % (t - since, line))
+    return 0
+
+
 def num(x):
     try:
         return float(x)
@@ -179,6 +194,8 @@ def main(argv):
         return first_primary(argv[1], float(argv[2]))
     if argv[:1] == ["timeline"] and len(argv) == 2:
         return timeline(float(argv[1]))
+    if argv[:1] == ["steps"] and len(argv) == 2:
+        return steps(float(argv[1]))
     if argv[:1] == ["table"] and len(argv) == 2:
         return table(argv[1])
     if argv[:1] == ["docs"] and len(argv) in (3, 4):

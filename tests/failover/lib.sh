@@ -199,6 +199,14 @@ fo_timeline() {
 	done | python3 "$FO_HERE/analyze.py" timeline "$2"
 }
 
+# fo_steps NODE SINCE: NODE's Pacemaker operations and fencing since
+# SINCE, one line each with the seconds since SINCE: the detail behind
+# fo_timeline, for the scenario's log
+fo_steps() {
+	lab_exec "$1" "grep -aE \"Result of .* operation|Operation '[a-z]+' targeting|Initiating |-> S_\" /var/log/pacemaker/pacemaker.log" 60 |
+		python3 "$FO_HERE/analyze.py" steps "$2"
+}
+
 # fo_timeline_wait NODE SINCE: fo_timeline once the cluster is idle again
 # (the last step lands a moment after the writes resume), 30 s at most
 fo_timeline_wait() {

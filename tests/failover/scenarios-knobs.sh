@@ -13,23 +13,35 @@ fo_set_token() {	# Corosync's token timeout, ms, on both nodes, reloaded live
 	done
 	lab_exec node1 "corosync-cfgtool -R >/dev/null && corosync-cmapctl -g runtime.config.totem.token" 30 | grep -q "= $1\$"
 }
-fo_set_noop() {	# the initiator's NOP-Out interval and timeout, s; logs in again
+
+# fo_set_initiator KEY VALUE...: open-iscsi node settings on the client,
+# then a new login so the session uses them
+fo_set_initiator() {
+	local updates=""
+	while (($# >= 2)); do
+		updates="$updates iscsiadm -m node -T $LAB_IQN -o update -n '$1' -v '$2' &&"
+		shift 2
+	done
 	lab_exec client "set -e
-		for k in 'node.conn[0].timeo.noop_out_interval $1' 'node.conn[0].timeo.noop_out_timeout $2'; do
-			set -- \$k
-			iscsiadm -m node -T $LAB_IQN -o update -n \$1 -v \$2
-		done
+		$updates true
 		iscsiadm -m node -T $LAB_IQN --logout >/dev/null
 		iscsiadm -m node -T $LAB_IQN --login >/dev/null
 		for i in \$(seq 200); do [ -e $FO_DEV ] && break; sleep 0.1; done; test -b $FO_DEV" 120 >/dev/null
 }
+fo_set_noop() {	# the initiator's NOP-Out interval and timeout, s
+	fo_set_initiator node.conn[0].timeo.noop_out_interval "$1" node.conn[0].timeo.noop_out_timeout "$2"
+}
+fo_set_login_timeout() {	# how long one connect and login attempt may take, s
+	fo_set_initiator node.conn[0].timeo.login_timeout "$1"
+}
 
 # FO_KNOBS: "label|apply|restore" lines
-FO_KNOBS="lab defaults (token 1000 ms, priority-fencing-delay 5 s, NOP-Out 2 s / 4 s)|true|true
+FO_KNOBS="lab defaults (token 1000 ms, priority-fencing-delay 5 s, NOP-Out 2 s / 4 s, login timeout 5 s)|true|true
 priority-fencing-delay 0 s|fo_set_fencing_delay 0|fo_set_fencing_delay 5
 priority-fencing-delay 10 s|fo_set_fencing_delay 10|fo_set_fencing_delay 5
 corosync token 3000 ms (Corosync's default)|fo_set_token 3000|fo_set_token 1000
-NOP-Out 5 s / 5 s (open-iscsi's default)|fo_set_noop 5 5|fo_set_noop 2 4"
+NOP-Out 5 s / 5 s (open-iscsi's default)|fo_set_noop 5 5|fo_set_noop 2 4
+login timeout 15 s (open-iscsi's default)|fo_set_login_timeout 15|fo_set_login_timeout 5"
 
 # Runs every knob; writes $LOG/knobs.md; one result per knob.
 fo_knobs() {

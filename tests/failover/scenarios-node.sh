@@ -48,6 +48,7 @@ fo_crash() {
 		{ fail "writes did not resume within 180 s after crashing $a"; return 1; }
 	FO_TL=$(fo_timeline_wait "$s" "$FO_KILL_T")
 	fo_log "timeline on $s: $FO_TL"
+	fo_steps "$s" "$FO_KILL_T" | sed 's/^/    /'
 	[[ $(fo_where) == "$s" ]] || { fail "the service is not on $s after the crash"; return 1; }
 }
 

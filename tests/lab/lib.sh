@@ -31,7 +31,7 @@ LAB_NODES="node1 node2"
 LAB_CLIENTS="client client2"
 declare -A LAB_IDX=([node1]=1 [node2]=2 [client]=3 [client2]=4)
 declare -A LAB_IP=([node1]=$LAB_NET.11 [node2]=$LAB_NET.12 [client]=$LAB_NET.20 [client2]=$LAB_NET.21)
-declare -A LAB_MEM=([node1]=384M [node2]=384M [client]=256M [client2]=256M)
+declare -A LAB_MEM=([node1]=768M [node2]=768M [client]=256M [client2]=256M)
 if [[ -e /sys/fs/cgroup/cgroup.controllers ]]; then
 	LAB_CG=/sys/fs/cgroup/$LAB_NS
 else
