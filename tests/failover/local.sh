@@ -30,11 +30,7 @@
 #      a transport error when nothing listens.
 #   5. command line: bad values and a --bs that contradicts the state are
 #      usage errors (exit 2).
-set -u
-BUILD=${1:-build}
-HERE=$(cd "$(dirname "$0")" && pwd)
-. "$HERE/../lib/result.sh"
-. "$HERE/../lib/target.sh"
+. "$(dirname "$0")/../lib/tier.sh"
 
 VERIFY=$BUILD/tandem-verify
 TANDEMD=$BUILD/tandemd
@@ -42,33 +38,13 @@ IQN=iqn.2026-11.org.tandem:verifier
 I1=iqn.2026-11.org.tandem:verifier-holder
 I2=iqn.2026-11.org.tandem:verifier-other
 LU_SIZE=$((64 * 1024 * 1024))
-TOP='' PORT='' URL=''
-
-cleanup() {
-	target_stop_all
-	[[ -n $TOP ]] && rm -rf "$TOP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+PORT='' URL=''
 
 result_init verifier
 
 # field NAME FILE: the word after NAME on the first line of FILE.
 field() {
 	awk -v n="$1" '{ for (i = 1; i < NF; i++) if ($i == n) { print $(i + 1); exit } }' "$2"
-}
-
-# check NAME COMMAND...: one counted result; COMMAND's output shown on failure.
-check() {
-	local name=$1
-	shift
-	if "$@" >"$TOP/check.out" 2>&1; then
-		result_pass "$name"
-	else
-		result_fail "$name"
-		sed -n '1,40p' "$TOP/check.out" | sed 's/^/    /' >&2
-	fi
 }
 
 # expect_line FILE REGEX: FILE's first line matches REGEX.
@@ -84,12 +60,12 @@ awk_true() {
 }
 
 start_tandemd() {	# start_tandemd LOGSUFFIX
-	tandemd_start "$TANDEMD" "$TOP/cfg.json" "$TOP/sock" "$TOP/tandemd.log.$1" "$PORT" "$IQN"
+	tandemd_start "$TANDEMD" "$WORK/cfg.json" "$WORK/sock" "$WORK/tandemd.log.$1" "$PORT" "$IQN"
 }
 
 # ---- 1. libiscsi backend through a crash of tandemd
 crash_run() {
-	local w=$TOP/crash kill_t restart_t at_restart rc
+	local w=$WORK/crash kill_t restart_t at_restart rc
 	mkdir -p "$w"
 	"$VERIFY" write "$URL" --state "$w/state" --seconds 9 --progress "$w/progress" \
 		--ack-log "$w/acks" >"$w/write.out" 2>"$w/write.err" &
@@ -136,7 +112,7 @@ crash_run() {
 
 # ---- 2. path backend on a regular file, stopped through --stop, continued
 path_run() {
-	local w=$TOP/path rc t0 t1
+	local w=$WORK/path rc t0 t1
 	mkdir -p "$w"
 	truncate -s 32M "$w/disk.img"
 	"$VERIFY" write "$w/disk.img" --state "$w/state" --qd 8 --read-pct 25 --seconds 60 \
@@ -170,7 +146,7 @@ path_run() {
 }
 
 # ---- 3. the checker fails when it must
-SMALL=$TOP/small
+SMALL=$WORK/small
 BS=4096
 
 block_of() {	# block_of IMG N OUT
@@ -284,28 +260,28 @@ uncertain_states() {
 probe() {	# probe WANT_RC WANT_REGEX ARGS...
 	local want_rc=$1 pattern=$2 rc
 	shift 2
-	"$VERIFY" probe-write "$@" >"$TOP/probe.out" 2>"$TOP/probe.err"
+	"$VERIFY" probe-write "$@" >"$WORK/probe.out" 2>"$WORK/probe.err"
 	rc=$?
-	cat "$TOP/probe.out"
-	grep -v 'libiscsi:' "$TOP/probe.err"
+	cat "$WORK/probe.out"
+	grep -v 'libiscsi:' "$WORK/probe.err"
 	[[ $rc -eq $want_rc ]] || { echo "exit $rc, want $want_rc"; return 1; }
-	expect_line "$TOP/probe.out" "$pattern"
+	expect_line "$WORK/probe.out" "$pattern"
 }
 
 build_prclient() {
-	gcc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -o "$TOP/prclient" \
+	gcc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -o "$WORK/prclient" \
 		"$HERE/../pr/prclient.c" -liscsi
 }
 
 reserved_conflict() {
-	local p=(timeout 60 "$TOP/prclient" -i "$I1" -q 1 "$URL")
+	local p=(timeout 60 "$WORK/prclient" -i "$I1" -q 1 "$URL")
 	[[ $("${p[@]}" register 0xabc) == GOOD ]] || { echo "REGISTER failed"; return 1; }
 	[[ $("${p[@]}" reserve 0xabc 1) == GOOD ]] || { echo "RESERVE (Write Exclusive) failed"; return 1; }
 	probe 0 '^probe: status RESERVATION_CONFLICT$' "$URL" --lba 8 --initiator "$I2"
 }
 
 protected_lu() {
-	local w=$TOP/protected rc
+	local w=$WORK/protected rc
 	mkdir -p "$w"
 	probe 0 '^probe: status CHECK_CONDITION key 0x07 asc 0x27 ascq 0x00$' "$URL" --lba 8 || return 1
 	"$VERIFY" write "$URL" --state "$w/state" --span 1M --qd 4 --seconds 1 >"$w/write.out" 2>"$w/write.err"
@@ -323,18 +299,18 @@ protected_lu() {
 
 # ---- 5. command line
 usage_errors() {
-	local f=$TOP/usage.img
+	local f=$WORK/usage.img
 	truncate -s 1M "$f"
-	"$VERIFY" write "$f" --state "$TOP/usage.state" --bs 1000 2>/dev/null
+	"$VERIFY" write "$f" --state "$WORK/usage.state" --bs 1000 2>/dev/null
 	[[ $? -eq 2 ]] || { echo "--bs 1000 accepted"; return 1; }
-	"$VERIFY" write "$f" --state "$TOP/usage.state" --qd 0 2>/dev/null
+	"$VERIFY" write "$f" --state "$WORK/usage.state" --qd 0 2>/dev/null
 	[[ $? -eq 2 ]] || { echo "--qd 0 accepted"; return 1; }
-	"$VERIFY" verify "$f" --state "$TOP/usage.state" --qd 4 2>/dev/null
+	"$VERIFY" verify "$f" --state "$WORK/usage.state" --qd 4 2>/dev/null
 	[[ $? -eq 2 ]] || { echo "verify accepted --qd"; return 1; }
-	"$VERIFY" write "$f" --state "$TOP/usage.state" --seconds 0.2 --qd 2 >/dev/null 2>&1 || { echo "a plain write failed"; return 1; }
-	"$VERIFY" write "$f" --state "$TOP/usage.state" --bs 8192 2>/dev/null
+	"$VERIFY" write "$f" --state "$WORK/usage.state" --seconds 0.2 --qd 2 >/dev/null 2>&1 || { echo "a plain write failed"; return 1; }
+	"$VERIFY" write "$f" --state "$WORK/usage.state" --bs 8192 2>/dev/null
 	[[ $? -eq 2 ]] || { echo "--bs 8192 accepted for a state written with 4096"; return 1; }
-	"$VERIFY" verify "$f" --state "$TOP/none.state" 2>/dev/null
+	"$VERIFY" verify "$f" --state "$WORK/none.state" 2>/dev/null
 	[[ $? -eq 2 ]] || { echo "verify without a state file did not exit 2"; return 1; }
 }
 
@@ -346,55 +322,55 @@ main() {
 		return
 	fi
 	# O_DIRECT: not on tmpfs, which /tmp may be.
-	TOP=$(mktemp -d /var/tmp/tandem-verifier.XXXXXX) || { result_fail "work directory in /var/tmp"; result_write; return; }
+	TMPDIR=/var/tmp tier_workdir verifier
 	PORT=$(target_free_port) || { result_fail "free port"; result_write; return; }
 	URL=iscsi://$TARGET_ADDR:$PORT/$IQN/0
-	truncate -s "$LU_SIZE" "$TOP/lu0.img"
-	tandem_config_write "$TOP/cfg.json" "$PORT" "$IQN" \
-		"fileio:lu0:$TOP/lu0.img:$LU_SIZE:$(target_uuid):none"
+	truncate -s "$LU_SIZE" "$WORK/lu0.img"
+	tandem_config_write "$WORK/cfg.json" "$PORT" "$IQN" \
+		"fileio:lu0:$WORK/lu0.img:$LU_SIZE:$(target_uuid):none"
 	if start_tandemd first; then
-		check "libiscsi backend: writes carry on through a tandemd crash, verify passes, the pause spans the outage" crash_run
-		check "probe-write: GOOD on a plain LU" probe 0 '^probe: status GOOD$' "$URL" --lba 8
-		if build_prclient >"$TOP/cc.out" 2>&1; then
-			check "probe-write: RESERVATION_CONFLICT for an unregistered initiator" reserved_conflict
+		tier_check "libiscsi backend: writes carry on through a tandemd crash, verify passes, the pause spans the outage" crash_run
+		tier_check "probe-write: GOOD on a plain LU" probe 0 '^probe: status GOOD$' "$URL" --lba 8
+		if build_prclient >"$WORK/cc.out" 2>&1; then
+			tier_check "probe-write: RESERVATION_CONFLICT for an unregistered initiator" reserved_conflict
 		else
 			result_fail "prclient builds (libiscsi-dev: make deps)"
-			sed 's/^/    /' "$TOP/cc.out" >&2
+			sed 's/^/    /' "$WORK/cc.out" >&2
 		fi
 		target_stop || result_fail "tandemd stops cleanly" "exit status $TARGET_RC"
 	else
 		result_fail "tandemd starts"
 	fi
-	check "path backend: writes with checked reads, --stop, verify, a continued run" path_run
+	tier_check "path backend: writes with checked reads, --stop, verify, a continued run" path_run
 	if check_out=$(checker_setup 2>&1); then
 		result_pass "checker: a small file written whole twice verifies"
-		check "checker: a zeroed block is missing" damaged zero \
+		tier_check "checker: a zeroed block is missing" damaged zero \
 			'dd if=/dev/zero of="$img" bs=$BS seek=5 count=1 conv=notrunc status=none' missing=1
-		check "checker: an older copy of a block is stale" damaged stale \
+		tier_check "checker: an older copy of a block is stale" damaged stale \
 			'put_block "$img" 3 "$SMALL/old3"' stale=1
-		check "checker: half new, half old is torn" damaged torn \
+		tier_check "checker: half new, half old is torn" damaged torn \
 			'put_block "$img" 3 "$SMALL/old3" 2048 2048' torn=1
-		check "checker: a flipped byte is corrupt" damaged corrupt \
+		tier_check "checker: a flipped byte is corrupt" damaged corrupt \
 			'printf "\x5a" | dd of="$img" bs=1 seek=$((7 * BS + 1000)) conv=notrunc status=none' corrupt=1
-		check "checker: a block copied elsewhere is misplaced" damaged misplaced \
+		tier_check "checker: a block copied elsewhere is misplaced" damaged misplaced \
 			'put_block "$img" 9 "$SMALL/new2"' misplaced=1
-		check "checker: uncertain blocks pass as old, new or torn, and are settled" uncertain_states
+		tier_check "checker: uncertain blocks pass as old, new or torn, and are settled" uncertain_states
 	else
 		result_fail "checker: a small file written whole twice verifies"
 		sed 's/^/    /' <<<"$check_out" >&2
 	fi
-	check "probe-write: GOOD on a file" probe 0 '^probe: status GOOD$' "$SMALL/disk.img" --lba 1
+	tier_check "probe-write: GOOD on a file" probe 0 '^probe: status GOOD$' "$SMALL/disk.img" --lba 1
 	# The same LU, write-protected for every initiator.
-	sed -i 's/"demo_mode_write_protect": 0/"demo_mode_write_protect": 1/' "$TOP/cfg.json"
-	if grep -q '"demo_mode_write_protect": 1' "$TOP/cfg.json" && start_tandemd protected; then
-		check "write-protected LU: DATA PROTECT, and failed writes are uncertain blocks" protected_lu
+	sed -i 's/"demo_mode_write_protect": 0/"demo_mode_write_protect": 1/' "$WORK/cfg.json"
+	if grep -q '"demo_mode_write_protect": 1' "$WORK/cfg.json" && start_tandemd protected; then
+		tier_check "write-protected LU: DATA PROTECT, and failed writes are uncertain blocks" protected_lu
 		target_stop || result_fail "tandemd stops cleanly" "exit status $TARGET_RC"
 	else
 		result_fail "tandemd starts with a write-protected LU"
 	fi
 	# Nothing listens on the port any more.
-	check "probe-write: a transport error when nothing listens" probe 2 '^probe: error ' "$URL" --lba 8
-	check "command line: bad values and a contradicted state are usage errors" usage_errors
+	tier_check "probe-write: a transport error when nothing listens" probe 2 '^probe: error ' "$URL" --lba 8
+	tier_check "command line: bad values and a contradicted state are usage errors" usage_errors
 	result_write
 }
 

@@ -8,6 +8,8 @@
 #   result.sh and target.sh, sourced
 #   tier_workdir  makes WORK, a temporary directory
 #   tier_on_exit  adds a function to run on exit
+#   tier_check    one counted result from a command, its output shown on
+#                 failure
 #   tier_count_cases, tier_stop_san  count what a case runner printed and
 #                 how the sanitizer build ended
 # and an EXIT trap that runs those functions, stops every target still
@@ -50,6 +52,19 @@ tier_workdir() {
 		result_write
 	fi
 	exit 1
+}
+
+# tier_check NAME COMMAND...: NAME passes when COMMAND succeeds; otherwise
+# it fails and the first 40 lines COMMAND printed are shown.
+tier_check() {
+	local name=$1
+	shift
+	if "$@" >"$WORK/check.out" 2>&1; then
+		result_pass "$name"
+	else
+		result_fail "$name"
+		sed -n '1,40p' "$WORK/check.out" | sed 's/^/    /' >&2
+	fi
 }
 
 # tier_count_cases OUTPUT: one result for each "PASS name" and each

@@ -24,44 +24,20 @@
 #   - a pending entry with torn data (its CRC32C does not match), one with a
 #     torn header, a done one and another LU's are left alone: the range in
 #     place keeps its old bytes and the log says why.
-set -u
-BUILD=${1:-build}
-HERE=$(cd "$(dirname "$0")" && pwd)
-. "$HERE/../lib/result.sh"
-. "$HERE/../lib/target.sh"
+. "$(dirname "$0")/../lib/tier.sh"
 
 IQN=iqn.2026-11.org.tandem:atomic-journal
 SIZE=$((64 * 1024 * 1024))
 LBA=2048 BLOCKS=64
 VARIANTS=${AJ_VARIANTS:-plain sanitizer}
 ENTRY=$HERE/journal_entry.py
-TOP='' WORK='' BIN='' PORT='' VARIANT='' IMG=''
-
-cleanup() {
-	target_stop_all
-	[[ -n $TOP ]] && rm -rf "$TOP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+VDIR='' BIN='' PORT='' VARIANT='' IMG=''
 
 pass() { result_pass "$VARIANT: $1"; }
 fail() { result_fail "$VARIANT: $1" "${2:-}"; }
 
-# check NAME COMMAND...: one counted test, its output shown on failure.
-check() {
-	local name=$1
-	shift
-	if "$@" >"$WORK/check.out" 2>&1; then
-		pass "$name"
-	else
-		fail "$name"
-		sed -n '1,20p' "$WORK/check.out" | sed 's/^/    /' >&2
-	fi
-}
-
 start() {
-	tandemd_start "$BIN" "$WORK/cfg.json" "$WORK/sock" "$WORK/tandemd.log.$1" \
+	tandemd_start "$BIN" "$VDIR/cfg.json" "$VDIR/sock" "$VDIR/tandemd.log.$1" \
 		"$PORT" "$IQN"
 }
 
@@ -71,10 +47,10 @@ url() { echo "iscsi://$TARGET_ADDR:$PORT/$IQN/0"; }
 # with the entry's data, as an in-place write cut short by the crash.
 old_range() {
 	local half=$((BLOCKS / 2))
-	head -c $((BLOCKS * 512)) /dev/zero | tr '\0' '\021' >"$WORK/old.bin"
+	head -c $((BLOCKS * 512)) /dev/zero | tr '\0' '\021' >"$VDIR/old.bin"
 	python3 "$ENTRY" pattern "$BLOCKS" "$1" | head -c $((half * 512)) |
-		dd of="$WORK/old.bin" conv=notrunc status=none
-	dd if="$WORK/old.bin" of="$IMG" bs=512 seek="$LBA" conv=notrunc status=none
+		dd of="$VDIR/old.bin" conv=notrunc status=none
+	dd if="$VDIR/old.bin" of="$IMG" bs=512 seek="$LBA" conv=notrunc status=none
 }
 
 in_file() {	# in_file EXPECTED: the range in the backing file is EXPECTED
@@ -85,9 +61,9 @@ in_lu() {	# in_lu EXPECTED: the range as an initiator reads it
 	local opts="driver=raw,offset=$((LBA * 512)),size=$((BLOCKS * 512))"
 	opts+=",file.driver=iscsi,file.transport=tcp,file.portal=$TARGET_ADDR:$PORT"
 	opts+=",file.target=$IQN,file.lun=0"
-	rm -f "$WORK/read.bin"
-	timeout 60 qemu-img convert --image-opts "$opts" -O raw "$WORK/read.bin" &&
-		cmp "$WORK/read.bin" "$1"
+	rm -f "$VDIR/read.bin"
+	timeout 60 qemu-img convert --image-opts "$opts" -O raw "$VDIR/read.bin" &&
+		cmp "$VDIR/read.bin" "$1"
 }
 
 journal_is() {	# journal_is REGEX: what journal_entry.py show prints matches
@@ -97,22 +73,22 @@ journal_is() {	# journal_is REGEX: what journal_entry.py show prints matches
 }
 
 logged() {	# logged RUN TEXT: tandemd's log of start RUN has TEXT
-	grep -qF -- "$2" "$WORK/tandemd.log.$1" ||
-		{ echo "not in the log:"; grep -i 'atomic' "$WORK/tandemd.log.$1"; return 1; }
+	grep -qF -- "$2" "$VDIR/tandemd.log.$1" ||
+		{ echo "not in the log:"; grep -i 'atomic' "$VDIR/tandemd.log.$1"; return 1; }
 }
 
 through_iscsi() {
-	local log=$WORK/cu.log
+	local log=$VDIR/cu.log
 	if ! command -v iscsi-test-cu >/dev/null; then
 		fail "iscsi-test-cu is not installed" "make deps"
 		return
 	fi
-	(cd "$WORK" && timeout -k 10 300 iscsi-test-cu -d -t ALL.WriteAtomic16.Simple "$(url)") \
+	(cd "$VDIR" && timeout -k 10 300 iscsi-test-cu -d -t ALL.WriteAtomic16.Simple "$(url)") \
 		>"$log" 2>&1 </dev/null
-	check "iscsi-test-cu WriteAtomic16.Simple passes (not skipped)" \
+	tier_check "$VARIANT: iscsi-test-cu WriteAtomic16.Simple passes (not skipped)" \
 		bash -c "grep -q 'Test: Simple ...passed' '$log' && ! grep -q SKIPPED '$log'"
 	target_kill
-	check "... and leaves the journal's last entry done" \
+	tier_check "$VARIANT: ... and leaves the journal's last entry done" \
 		journal_is "done seq [1-9][0-9]* lba [0-9]+ blocks [1-9][0-9]*"
 }
 
@@ -125,15 +101,15 @@ left_alone() {
 		fail "$name: tandemd starts"
 		return
 	fi
-	check "$name: left alone, the LU serves the old bytes" in_lu "$WORK/old.bin"
-	check "$name: ... and tandemd's log says why" logged "$spoil" "$text"
-	check "$name: tandemd exits 0 on SIGTERM" target_stop
-	check "$name: ... and the file still holds the old bytes" in_file "$WORK/old.bin"
+	tier_check "$VARIANT: $name: left alone, the LU serves the old bytes" in_lu "$VDIR/old.bin"
+	tier_check "$VARIANT: $name: ... and tandemd's log says why" logged "$spoil" "$text"
+	tier_check "$VARIANT: $name: tandemd exits 0 on SIGTERM" target_stop
+	tier_check "$VARIANT: $name: ... and the file still holds the old bytes" in_file "$VDIR/old.bin"
 }
 
 run_variant() {
-	VARIANT=$1 BIN=$2 WORK=$TOP/$1 IMG=$TOP/$1/file0.img
-	mkdir -p "$WORK"
+	VARIANT=$1 BIN=$2 VDIR=$WORK/$1 IMG=$WORK/$1/file0.img
+	mkdir -p "$VDIR"
 	echo "pr-journal: === $VARIANT: $BIN ==="
 	if [[ ! -x $BIN ]]; then
 		fail "$BIN does not exist" "build it: make $BIN"
@@ -141,31 +117,31 @@ run_variant() {
 	fi
 	PORT=$(target_free_port) || { fail "no free port"; return; }
 	truncate -s "$SIZE" "$IMG"
-	tandem_config_write "$WORK/cfg.json" "$PORT" "$IQN" \
+	tandem_config_write "$VDIR/cfg.json" "$PORT" "$IQN" \
 		"fileio:file0:$IMG:$SIZE:$(target_uuid):internal"
 	if ! start first; then
 		fail "tandemd starts on a fileio LU with an internal store"
 		return
 	fi
-	check "tandemd offers WRITE ATOMIC through the journal" \
+	tier_check "$VARIANT: tandemd offers WRITE ATOMIC through the journal" \
 		logged first "WRITE ATOMIC through a journal in the same area (up to 256 KiB): empty"
-	check "WRITE ATOMICs in flight at once from two sessions take turns on the journal" \
+	tier_check "$VARIANT: WRITE ATOMICs in flight at once from two sessions take turns on the journal" \
 		timeout 120 python3 "$HERE/atomic_concurrent.py" "$TARGET_ADDR" "$PORT" "$IQN"
 	through_iscsi
 
 	old_range 5
 	python3 "$ENTRY" craft "$IMG" 77 "$LBA" "$BLOCKS" 5
-	check "crafted crash: the journal holds a pending entry" \
+	tier_check "$VARIANT: crafted crash: the journal holds a pending entry" \
 		journal_is "pending seq 77 lba $LBA blocks $BLOCKS"
-	python3 "$ENTRY" pattern "$BLOCKS" 5 >"$WORK/new.bin"
+	python3 "$ENTRY" pattern "$BLOCKS" 5 >"$VDIR/new.bin"
 	if start replay; then
-		check "pending entry: tandemd's log says it was replayed" \
+		tier_check "$VARIANT: pending entry: tandemd's log says it was replayed" \
 			logged replay "replayed pending entry 77 (LBA $LBA, $BLOCKS blocks) in place"
-		check "pending entry: the LU serves the journal's data in the range" \
-			in_lu "$WORK/new.bin"
+		tier_check "$VARIANT: pending entry: the LU serves the journal's data in the range" \
+			in_lu "$VDIR/new.bin"
 		target_kill
-		check "pending entry: the file holds it in place" in_file "$WORK/new.bin"
-		check "pending entry: the entry is done afterwards" \
+		tier_check "$VARIANT: pending entry: the file holds it in place" in_file "$VDIR/new.bin"
+		tier_check "$VARIANT: pending entry: the entry is done afterwards" \
 			journal_is "done seq 77 lba $LBA blocks $BLOCKS"
 	else
 		fail "pending entry: tandemd starts"
@@ -180,7 +156,7 @@ run_variant() {
 	target_stop_all
 	if ((TARGET_SAN)); then
 		local log
-		for log in "$WORK"/tandemd.log.*; do
+		for log in "$VDIR"/tandemd.log.*; do
 			if target_sanitizer_check "$log"; then
 				pass "no sanitizer report in $(basename "$log")"
 			else
@@ -196,8 +172,7 @@ main() {
 	for v in python3 qemu-img; do
 		command -v "$v" >/dev/null || { result_fail "$v is not installed" "make deps"; result_write; return; }
 	done
-	TOP=$(mktemp -d "${TMPDIR:-/tmp}/tandem-aj.XXXXXX") || {
-		result_fail "cannot create a temporary directory"; result_write; return; }
+	tier_workdir aj
 	for v in $VARIANTS; do
 		case $v in
 		plain) run_variant plain "$BUILD/tandemd" ;;
