@@ -35,11 +35,7 @@
 #   - a LU whose last MiB holds data that is not a store is refused (the
 #     data left alone), and served whole with pr_store none.
 # prclient.c (libiscsi's sync API) is built into $BUILD/pr/ first.
-set -u
-BUILD=${1:-build}
-HERE=$(cd "$(dirname "$0")" && pwd)
-. "$HERE/../lib/result.sh"
-. "$HERE/../lib/target.sh"
+. "$(dirname "$0")/../lib/tier.sh"
 
 IQN=iqn.2026-11.org.tandem:pr
 I1=iqn.2026-11.org.tandem:pr-initiator-1
@@ -48,31 +44,11 @@ I3=iqn.2026-11.org.tandem:pr-initiator-3
 SIZE=$((64 * 1024 * 1024))
 VARIANTS=${PR_VARIANTS:-plain sanitizer}
 PRC=$BUILD/pr/prclient
-TOP= WORK= BIN= PORT= VARIANT=
-
-cleanup() {
-	target_stop_all
-	[[ -n $TOP ]] && rm -rf "$TOP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+VDIR= BIN= PORT= VARIANT=
 
 # Results named after the variant running.
 pass() { result_pass "$VARIANT: $1"; }
 fail() { result_fail "$VARIANT: $1" "${2:-}"; }
-
-# check NAME COMMAND...: one counted test, its output shown on failure.
-check() {
-	local name=$1
-	shift
-	if "$@" >"$WORK/check.out" 2>&1; then
-		pass "$name"
-	else
-		fail "$name"
-		sed -n '1,30p' "$WORK/check.out" | sed 's/^/    /' >&2
-	fi
-}
 
 # Initiator N (1..3) runs a prclient command on a LUN: pc N LUN CMD ARGS
 pc() {
@@ -102,20 +78,20 @@ expect_all() {
 expect_line() {
 	local re=$1
 	shift
-	pc "$@" >"$WORK/pc.out"
-	grep -q -- "$re" "$WORK/pc.out" || { echo "pc $*: no line matches '$re' in:"; cat "$WORK/pc.out"; return 1; }
+	pc "$@" >"$VDIR/pc.out"
+	grep -q -- "$re" "$VDIR/pc.out" || { echo "pc $*: no line matches '$re' in:"; cat "$VDIR/pc.out"; return 1; }
 }
 
 write_config() {
 	local pr0=${1:-internal}
-	tandem_config_write "$WORK/cfg.json" "$PORT" "$IQN" \
-		"fileio:file0:$WORK/file0.img:$SIZE:$WWN0:$pr0" \
-		"fileio:file1:$WORK/file1.img:$SIZE:$WWN1:external=$WORK/file1.pr" \
-		"fileio:file2:$WORK/file2.img:$SIZE:$WWN2:internal"
+	tandem_config_write "$VDIR/cfg.json" "$PORT" "$IQN" \
+		"fileio:file0:$VDIR/file0.img:$SIZE:$WWN0:$pr0" \
+		"fileio:file1:$VDIR/file1.img:$SIZE:$WWN1:external=$VDIR/file1.pr" \
+		"fileio:file2:$VDIR/file2.img:$SIZE:$WWN2:internal"
 }
 
 start() {
-	tandemd_start "$BIN" "$WORK/cfg.json" "$WORK/sock" "$WORK/tandemd.log.$1" \
+	tandemd_start "$BIN" "$VDIR/cfg.json" "$VDIR/sock" "$VDIR/tandemd.log.$1" \
 		"$PORT" "$IQN" "${@:2}"
 }
 
@@ -131,17 +107,17 @@ garble() {	# garble FILE OFFSET: 4 KiB of random bytes there
 }
 
 current_slot() {
-	"$BIN" pr show -c "$WORK/cfg.json" file0 | sed -n 's/^  slot \([01]\): valid.*(current)$/\1/p'
+	"$BIN" pr show -c "$VDIR/cfg.json" file0 | sed -n 's/^  slot \([01]\): valid.*(current)$/\1/p'
 }
 
 # iscsi-test-cu's persistent reservation and RESERVE families on LUN 2.
 conformance() {
-	local log=$WORK/cu.log
+	local log=$VDIR/cu.log
 	if ! command -v iscsi-test-cu >/dev/null; then
 		fail "iscsi-test-cu is not installed" "make deps"
 		return
 	fi
-	(cd "$WORK" && timeout -k 10 600 iscsi-test-cu -d -i "$I1" -I "$I2" \
+	(cd "$VDIR" && timeout -k 10 600 iscsi-test-cu -d -i "$I1" -I "$I2" \
 		-t 'ALL.Prin*,ALL.Prout*,ALL.Reserve6' \
 		"iscsi://$TARGET_ADDR:$PORT/$IQN/2") >"$log" 2>&1 </dev/null
 	awk '
@@ -159,9 +135,9 @@ conformance() {
 		if (f && (!p || f < p)) st = "FAIL"
 		else if (p) st = skip ? "SKIP" : "PASS"
 	}
-	END { if (name != "") print name, st }' "$log" >"$WORK/cu.results"
+	END { if (name != "") print name, st }' "$log" >"$VDIR/cu.results"
 	local n
-	n=$(wc -l <"$WORK/cu.results")
+	n=$(wc -l <"$VDIR/cu.results")
 	if ((n < 20)); then
 		fail "iscsi-test-cu PR families ran ($n tests seen)" "see its output below"
 		tail -n 20 "$log" | sed 's/^/    /' >&2
@@ -174,38 +150,38 @@ conformance() {
 			awk -v t="  Test: ${test#*.} " 'index($0, t) == 1 { p = 1 } p && /^  Test: / && index($0, t) != 1 { p = 0 } p' "$log" |
 				head -n 15 | sed 's/^/    /' >&2
 		fi
-	done <"$WORK/cu.results"
-	check "nothing left reserved after iscsi-test-cu" \
+	done <"$VDIR/cu.results"
+	tier_check "$VARIANT: nothing left reserved after iscsi-test-cu" \
 		expect_line '^not reserved$' 3 2 reservation
-	check "... READ KEYS lists no key" bash -c "! grep -q '^key' <<<\"\$1\"" _ "$(pc 3 2 keys)"
+	tier_check "$VARIANT: ... READ KEYS lists no key" bash -c "! grep -q '^key' <<<\"\$1\"" _ "$(pc 3 2 keys)"
 }
 
 scenario() {
 	local fs_before fs_after s1 s2 slot off out rc
 
-	check "internal store hides the last MiB: READ CAPACITY gives 129024 blocks" \
+	tier_check "$VARIANT: internal store hides the last MiB: READ CAPACITY gives 129024 blocks" \
 		expect_all $'GOOD\nblocks 129024' 3 0 capacity
-	check "external store hides nothing: 131072 blocks" \
+	tier_check "$VARIANT: external store hides nothing: 131072 blocks" \
 		expect_all $'GOOD\nblocks 131072' 3 1 capacity
 
-	check "initiator 1 registers" expect GOOD 1 0 register 0x1111
-	check "initiator 2 registers" expect GOOD 2 0 register 0x2222
-	check "initiator 1 reserves Write Exclusive - Registrants Only" expect GOOD 1 0 reserve 0x1111 5
-	check "initiator 1 registers on the external-store LU" expect GOOD 1 1 register 0xe1
-	check "before: unregistered initiator 3 gets RESERVATION CONFLICT on WRITE" \
+	tier_check "$VARIANT: initiator 1 registers" expect GOOD 1 0 register 0x1111
+	tier_check "$VARIANT: initiator 2 registers" expect GOOD 2 0 register 0x2222
+	tier_check "$VARIANT: initiator 1 reserves Write Exclusive - Registrants Only" expect GOOD 1 0 reserve 0x1111 5
+	tier_check "$VARIANT: initiator 1 registers on the external-store LU" expect GOOD 1 1 register 0xe1
+	tier_check "$VARIANT: before: unregistered initiator 3 gets RESERVATION CONFLICT on WRITE" \
 		expect RESERVATION_CONFLICT 3 0 write 8
-	check "before: registered initiator 2 writes" expect GOOD 2 0 write 8
-	pc 1 0 fullstatus >"$WORK/fs.before"
-	check "READ FULL STATUS lists both keys, initiator 1 holding type 5" \
-		grep -q "^key 0x0000000000001111 holder 1 type 5 .*$I1,i,0x" "$WORK/fs.before"
-	check "... and initiator 2 registered, not holding" \
-		grep -q "^key 0x0000000000002222 holder 0 " "$WORK/fs.before"
-	"$BIN" pr show -c "$WORK/cfg.json" file0 >"$WORK/show.out" 2>&1
-	check "tandemd pr show reads the store while tandemd runs" \
-		grep -q 'key 0x0000000000002222  .*:pr-initiator-2,i,0x' "$WORK/show.out"
-	"$BIN" pr clear -c "$WORK/cfg.json" file0 >"$WORK/clear.out" 2>&1 && rc=0 || rc=$?
-	check "tandemd pr clear refuses while tandemd serves the LU, and says why" \
-		bash -c "[[ $rc -ne 0 ]] && grep -q 'refusing to clear: .*in use' '$WORK/clear.out'"
+	tier_check "$VARIANT: before: registered initiator 2 writes" expect GOOD 2 0 write 8
+	pc 1 0 fullstatus >"$VDIR/fs.before"
+	tier_check "$VARIANT: READ FULL STATUS lists both keys, initiator 1 holding type 5" \
+		grep -q "^key 0x0000000000001111 holder 1 type 5 .*$I1,i,0x" "$VDIR/fs.before"
+	tier_check "$VARIANT: ... and initiator 2 registered, not holding" \
+		grep -q "^key 0x0000000000002222 holder 0 " "$VDIR/fs.before"
+	"$BIN" pr show -c "$VDIR/cfg.json" file0 >"$VDIR/show.out" 2>&1
+	tier_check "$VARIANT: tandemd pr show reads the store while tandemd runs" \
+		grep -q 'key 0x0000000000002222  .*:pr-initiator-2,i,0x' "$VDIR/show.out"
+	"$BIN" pr clear -c "$VDIR/cfg.json" file0 >"$VDIR/clear.out" 2>&1 && rc=0 || rc=$?
+	tier_check "$VARIANT: tandemd pr clear refuses while tandemd serves the LU, and says why" \
+		bash -c "[[ $rc -ne 0 ]] && grep -q 'refusing to clear: .*in use' '$VDIR/clear.out'"
 
 	# The failover: SIGKILL, then start again on the same files.
 	target_kill
@@ -214,32 +190,32 @@ scenario() {
 		return
 	fi
 	pass "tandemd starts again after SIGKILL"
-	pc 1 0 fullstatus >"$WORK/fs.after"
-	check "after SIGKILL: READ FULL STATUS identical (keys, holder, type, generation)" \
-		diff -u "$WORK/fs.before" "$WORK/fs.after"
-	check "after SIGKILL: unregistered initiator 3 still gets RESERVATION CONFLICT on WRITE" \
+	pc 1 0 fullstatus >"$VDIR/fs.after"
+	tier_check "$VARIANT: after SIGKILL: READ FULL STATUS identical (keys, holder, type, generation)" \
+		diff -u "$VDIR/fs.before" "$VDIR/fs.after"
+	tier_check "$VARIANT: after SIGKILL: unregistered initiator 3 still gets RESERVATION CONFLICT on WRITE" \
 		expect RESERVATION_CONFLICT 3 0 write 8
-	check "after SIGKILL: registered initiator 2 writes" expect GOOD 2 0 write 8
-	check "after SIGKILL: holder initiator 1 writes" expect GOOD 1 0 write 8
-	check "after SIGKILL: the external store kept its registration" \
+	tier_check "$VARIANT: after SIGKILL: registered initiator 2 writes" expect GOOD 2 0 write 8
+	tier_check "$VARIANT: after SIGKILL: holder initiator 1 writes" expect GOOD 1 0 write 8
+	tier_check "$VARIANT: after SIGKILL: the external store kept its registration" \
 		expect_line '^key 0x00000000000000e1$' 1 1 keys
 
 	# Torn write: the newest slot garbled while tandemd is down.
-	cp "$WORK/fs.after" "$WORK/fs.s1"
-	check "initiator 2 registers a new key" expect GOOD 2 0 register 0x2223
-	pc 1 0 fullstatus >"$WORK/fs.s2"
-	check "... which READ FULL STATUS shows" grep -q '^key 0x0000000000002223' "$WORK/fs.s2"
+	cp "$VDIR/fs.after" "$VDIR/fs.s1"
+	tier_check "$VARIANT: initiator 2 registers a new key" expect GOOD 2 0 register 0x2223
+	pc 1 0 fullstatus >"$VDIR/fs.s2"
+	tier_check "$VARIANT: ... which READ FULL STATUS shows" grep -q '^key 0x0000000000002223' "$VDIR/fs.s2"
 	target_kill
 	slot=$(current_slot)
 	if [[ $slot != [01] ]]; then
 		fail "tandemd pr show names the current slot" "got '$slot'"
 		return
 	fi
-	garble "$WORK/file0.img" "$(slot_offset "$WORK/file0.img" "$slot")"
+	garble "$VDIR/file0.img" "$(slot_offset "$VDIR/file0.img" "$slot")"
 	if start torn; then
-		pc 1 0 fullstatus >"$WORK/fs.torn"
-		check "torn newest slot: the previous state is loaded" diff -u "$WORK/fs.s1" "$WORK/fs.torn"
-		check "torn newest slot: still RESERVATION CONFLICT for initiator 3" \
+		pc 1 0 fullstatus >"$VDIR/fs.torn"
+		tier_check "$VARIANT: torn newest slot: the previous state is loaded" diff -u "$VDIR/fs.s1" "$VDIR/fs.torn"
+		tier_check "$VARIANT: torn newest slot: still RESERVATION CONFLICT for initiator 3" \
 			expect RESERVATION_CONFLICT 3 0 write 8
 		target_kill
 	else
@@ -247,65 +223,65 @@ scenario() {
 	fi
 
 	# Both slots garbled: refused, reported, recoverable.
-	garble "$WORK/file0.img" "$(slot_offset "$WORK/file0.img" 0)"
-	garble "$WORK/file0.img" "$(slot_offset "$WORK/file0.img" 1)"
-	out=$(timeout 30 "$BIN" -f -c "$WORK/cfg.json" -s "$WORK/sock" 2>&1) && rc=0 || rc=$?
-	echo "$out" >"$WORK/refused.out"
-	check "both slots bad: tandemd refuses to start" test "$rc" -ne 0
-	check "... and says why (no valid state, CRC32C)" \
-		grep -q 'file0: PR store (internal, .*): no valid state (slot 0: .*; slot 1: .*); refusing to attach' "$WORK/refused.out"
-	"$BIN" pr show -c "$WORK/cfg.json" file0 >"$WORK/show.bad" 2>&1 && rc=0 || rc=$?
-	check "tandemd pr show reports the damage (exit 1)" \
-		bash -c "[[ $rc -eq 1 ]] && grep -q 'slot 0: no slot magic' '$WORK/show.bad' && grep -q 'state: none valid' '$WORK/show.bad'"
-	check "tandemd pr clear resets it while tandemd is down" \
-		"$BIN" pr clear -c "$WORK/cfg.json" file0
+	garble "$VDIR/file0.img" "$(slot_offset "$VDIR/file0.img" 0)"
+	garble "$VDIR/file0.img" "$(slot_offset "$VDIR/file0.img" 1)"
+	out=$(timeout 30 "$BIN" -f -c "$VDIR/cfg.json" -s "$VDIR/sock" 2>&1) && rc=0 || rc=$?
+	echo "$out" >"$VDIR/refused.out"
+	tier_check "$VARIANT: both slots bad: tandemd refuses to start" test "$rc" -ne 0
+	tier_check "$VARIANT: ... and says why (no valid state, CRC32C)" \
+		grep -q 'file0: PR store (internal, .*): no valid state (slot 0: .*; slot 1: .*); refusing to attach' "$VDIR/refused.out"
+	"$BIN" pr show -c "$VDIR/cfg.json" file0 >"$VDIR/show.bad" 2>&1 && rc=0 || rc=$?
+	tier_check "$VARIANT: tandemd pr show reports the damage (exit 1)" \
+		bash -c "[[ $rc -eq 1 ]] && grep -q 'slot 0: no slot magic' '$VDIR/show.bad' && grep -q 'state: none valid' '$VDIR/show.bad'"
+	tier_check "$VARIANT: tandemd pr clear resets it while tandemd is down" \
+		"$BIN" pr clear -c "$VDIR/cfg.json" file0
 	if start cleared; then
 		pass "tandemd starts after pr clear"
-		check "after pr clear: no registrations, no reservation" expect GOOD 3 0 write 8
+		tier_check "$VARIANT: after pr clear: no registrations, no reservation" expect GOOD 3 0 write 8
 	else
 		fail "tandemd starts after pr clear"
 		return
 	fi
 
 	# Cold start: APTPL decides.
-	check "register without APTPL" expect GOOD 1 0 register 0x3333
+	tier_check "$VARIANT: register without APTPL" expect GOOD 1 0 register 0x3333
 	target_stop >/dev/null 2>&1
 	start cold1 -C || { fail "tandemd -C starts"; return; }
-	check "cold start without APTPL: registrations dropped, generation 0" \
+	tier_check "$VARIANT: cold start without APTPL: registrations dropped, generation 0" \
 		expect_all $'GOOD\ngeneration 0' 1 0 keys
-	check "register with APTPL" expect GOOD 1 0 register 0x4444 aptpl
-	check "reserve Exclusive Access" expect GOOD 1 0 reserve 0x4444 3
+	tier_check "$VARIANT: register with APTPL" expect GOOD 1 0 register 0x4444 aptpl
+	tier_check "$VARIANT: reserve Exclusive Access" expect GOOD 1 0 reserve 0x4444 3
 	target_kill
 	start cold2 -C || { fail "tandemd -C starts again"; return; }
-	check "cold start with APTPL: registration kept, generation 0" \
+	tier_check "$VARIANT: cold start with APTPL: registration kept, generation 0" \
 		expect_all $'GOOD\ngeneration 0\nkey 0x0000000000004444' 1 0 keys
-	check "cold start with APTPL: the reservation too" expect RESERVATION_CONFLICT 3 0 read 8
+	tier_check "$VARIANT: cold start with APTPL: the reservation too" expect RESERVATION_CONFLICT 3 0 read 8
 	target_stop >/dev/null 2>&1
 
 	# Foreign data in the last MiB.
-	head -c "$SIZE" /dev/urandom >"$WORK/file0.img"
-	cp "$WORK/file0.img" "$WORK/file0.orig"
-	out=$(timeout 30 "$BIN" -f -c "$WORK/cfg.json" -s "$WORK/sock" 2>&1) && rc=0 || rc=$?
-	echo "$out" >"$WORK/foreign.out"
-	check "foreign data in the last MiB: tandemd refuses and names the way out" \
-		bash -c "[[ $rc -ne 0 ]] && grep -q 'not a tandem PR store.*\"pr_store\": \"none\"' '$WORK/foreign.out'"
-	check "... and leaves the data alone" cmp "$WORK/file0.img" "$WORK/file0.orig"
+	head -c "$SIZE" /dev/urandom >"$VDIR/file0.img"
+	cp "$VDIR/file0.img" "$VDIR/file0.orig"
+	out=$(timeout 30 "$BIN" -f -c "$VDIR/cfg.json" -s "$VDIR/sock" 2>&1) && rc=0 || rc=$?
+	echo "$out" >"$VDIR/foreign.out"
+	tier_check "$VARIANT: foreign data in the last MiB: tandemd refuses and names the way out" \
+		bash -c "[[ $rc -ne 0 ]] && grep -q 'not a tandem PR store.*\"pr_store\": \"none\"' '$VDIR/foreign.out'"
+	tier_check "$VARIANT: ... and leaves the data alone" cmp "$VDIR/file0.img" "$VDIR/file0.orig"
 	write_config none
 	if start none; then
-		check "pr_store none: the whole file is the LU (131072 blocks)" \
+		tier_check "$VARIANT: pr_store none: the whole file is the LU (131072 blocks)" \
 			expect_all $'GOOD\nblocks 131072' 3 0 capacity
 		target_stop >/dev/null 2>&1
 	else
 		fail "pr_store none: tandemd starts"
 	fi
-	check "... still untouched" cmp "$WORK/file0.img" "$WORK/file0.orig"
+	tier_check "$VARIANT: ... still untouched" cmp "$VDIR/file0.img" "$VDIR/file0.orig"
 }
 
 # One variant: run_variant NAME BINARY, in a directory of its own.
 run_variant() {
 	local log
-	VARIANT=$1 BIN=$2 WORK=$TOP/$1
-	mkdir -p "$WORK"
+	VARIANT=$1 BIN=$2 VDIR=$WORK/$1
+	mkdir -p "$VDIR"
 	echo "pr: === $VARIANT: $BIN ==="
 	if [[ ! -x $BIN ]]; then
 		fail "$BIN does not exist" "build it: make $BIN"
@@ -313,8 +289,8 @@ run_variant() {
 	fi
 	PORT=$(target_free_port) || { fail "no free port"; return; }
 	WWN0=$(target_uuid) WWN1=$(target_uuid) WWN2=$(target_uuid)
-	for f in file0 file1 file2; do truncate -s "$SIZE" "$WORK/$f.img"; done
-	truncate -s 1048576 "$WORK/file1.pr"
+	for f in file0 file1 file2; do truncate -s "$SIZE" "$VDIR/$f.img"; done
+	truncate -s 1048576 "$VDIR/file1.pr"
 	write_config internal
 	if ! start first; then
 		fail "tandemd starts with internal and external PR stores"
@@ -325,7 +301,7 @@ run_variant() {
 	scenario
 	target_stop_all
 	if ((TARGET_SAN)); then
-		for log in "$WORK"/tandemd.log.*; do
+		for log in "$VDIR"/tandemd.log.*; do
 			if target_sanitizer_check "$log"; then
 				pass "no sanitizer report in $(basename "$log")"
 			else
@@ -338,13 +314,12 @@ run_variant() {
 main() {
 	local v
 	result_init pr
-	TOP=$(mktemp -d "${TMPDIR:-/tmp}/tandem-pr.XXXXXX") || {
-		result_fail "cannot create a temporary directory"; result_write; return; }
+	tier_workdir pr
 	mkdir -p "$BUILD/pr"
 	if ! gcc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -o "$PRC" \
-		"$HERE/prclient.c" -liscsi 2>"$TOP/cc.out"; then
+		"$HERE/prclient.c" -liscsi 2>"$WORK/cc.out"; then
 		result_fail "prclient builds (libiscsi-dev: make deps)"
-		sed 's/^/    /' "$TOP/cc.out" >&2
+		sed 's/^/    /' "$WORK/cc.out" >&2
 		result_write
 		return
 	fi
