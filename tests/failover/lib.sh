@@ -199,11 +199,11 @@ fo_timeline() {
 	done | python3 "$FO_HERE/analyze.py" timeline "$2"
 }
 
-# fo_steps NODE SINCE: NODE's Pacemaker operations and fencing since
-# SINCE, one line each with the seconds since SINCE: the detail behind
-# fo_timeline, for the scenario's log
+# fo_steps NODE SINCE: NODE's Pacemaker operations, fencing, scheduler
+# decisions, errors and warnings since SINCE, one line each with the
+# seconds since SINCE: the detail behind fo_timeline, for the scenario's log
 fo_steps() {
-	lab_exec "$1" "grep -aE \"Result of .* operation|Operation '[a-z]+' targeting|Initiating |-> S_\" /var/log/pacemaker/pacemaker.log" 60 |
+	lab_exec "$1" "grep -aE \"Result of .* operation|Operation '[a-z]+' targeting|Initiating |-> S_|Actions: |error: |warning: \" /var/log/pacemaker/pacemaker.log" 60 |
 		python3 "$FO_HERE/analyze.py" steps "$2"
 }
 

@@ -93,12 +93,19 @@ for sc in $SCENARIOS; do
 	for run in $(seq "$RUNS"); do
 		FO_SCENARIO=$sc FO_RUN=$run
 		FO_PAUSE=- FO_CONV=- FO_ACKED=0 FO_NOTE="" FO_WHY=""
-		t=$SECONDS
+		t=$SECONDS t_epoch=$(lab_now)
 		fo_log "run $run of $RUNS"
 		if "sc_$sc" >>"$LOG/$sc.log" 2>&1; then
 			fo_result "$sc" "$run" PASS "$FO_PAUSE" "$FO_CONV" "$FO_ACKED" "$FO_NOTE ($((SECONDS - t)) s)"
 		else
 			fo_result "$sc" "$run" FAIL "$FO_PAUSE" "$FO_CONV" "$FO_ACKED" "${FO_WHY:-see $LOG/$sc.log}"
+			# the nodes' logs go when the lab does: keep what the
+			# cluster did during the failed run
+			for h in $LAB_NODES; do
+				lab_running "$h" || continue
+				echo "$h's Pacemaker steps since the run began:"
+				fo_steps "$h" "$t_epoch" | sed 's/^/    /'
+			done >>"$LOG/$sc.log" 2>&1
 		fi
 		fo_stop_writers
 		declare -F "fo_cleanup_$sc" >/dev/null && "fo_cleanup_$sc" >>"$LOG/$sc.log" 2>&1
