@@ -323,8 +323,20 @@ static int lun_monitor(struct ocf_ctx *c)
 	int rc;
 
 	want_of(c, &w, stat(ocf_str(c, P_PATH), &st) == 0 && S_ISREG(st.st_mode));
-	if ((rc = open_daemon(&o, c, OCF_NOT_RUNNING)))
+	if ((rc = open_daemon(&o, c, OCF_NOT_RUNNING))) {
+		/* A dead tandemd is the target's failure, and only the target's
+		 * recovery (start tandemd, the target, then this LUN again)
+		 * mends it. Reported here first, it would make Pacemaker
+		 * restart this LUN alone, into no daemon: a failed start, and
+		 * the service moved at the first crash. A probe still says
+		 * what is true. */
+		if (rc == OCF_NOT_RUNNING && !c->probe) {
+			ocf_log(LOG_WARNING, "tandemd is not running on %s; the target's monitor "
+				"reports it and its recovery starts this LUN again", o.socket);
+			return OCF_SUCCESS;
+		}
 		return rc;
+	}
 	got = ctlops_call(&o, "get_config");
 	if (!got) {
 		rc = ocf_fail(OCF_ERR_GENERIC, "get_config: %s", o.err);

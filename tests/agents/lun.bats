@@ -111,7 +111,7 @@ tgt() {
 	assert_reason "pr_store"
 }
 
-@test "a stopped daemon: start fails with the reason, monitor not running, stop succeeds" {
+@test "a stopped daemon: start fails with the reason, a probe says not running, stop succeeds" {
 	lu start
 	assert_rc 1
 	assert_reason "tandemd is not running.*ocf:tandem:target must start first"
@@ -119,6 +119,14 @@ tgt() {
 	assert_rc 7
 	lu stop
 	assert_rc 0
+}
+
+@test "a daemon that died under a running LU: the recurring monitor leaves it to the target's" {
+	# Were it reported here, Pacemaker would restart the LUN alone into
+	# no daemon, fail the start and move the service at the first crash.
+	lu monitor CRM_meta_interval=10000
+	assert_rc 0
+	[[ $output == *"target's monitor reports it"* ]]
 }
 
 @test "a daemon without the target: start fails with the reason" {
